@@ -1,0 +1,1 @@
+"""UniMatch: weekly introductions between university students."""
