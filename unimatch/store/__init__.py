@@ -1,0 +1,62 @@
+"""All MongoDB access. Nothing outside this package imports pymongo."""
+
+import logging
+from urllib.parse import urlsplit
+
+from pymongo import AsyncMongoClient
+
+from unimatch.store.counters import Counters
+from unimatch.store.hobbies import Hobbies
+from unimatch.store.pairs import Pairs
+from unimatch.store.tokens import Blacklist
+from unimatch.store.users import Users
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB_NAME = "unimatch"
+
+
+class Store:
+    """The service's data, one repository per collection family.
+
+    Built from a database handle; :meth:`connect` makes the client (inside
+    the running event loop, as PyMongo's async API requires)."""
+
+    def __init__(self, db, client=None):
+        self.db = db
+        self._client = client
+        self.counters = Counters(db)
+        self.hobbies = Hobbies(db, self.counters)
+        self.users = Users(db, self.counters)
+        self.blacklist = Blacklist(db)
+        self.pairs = Pairs(db, self.counters)
+
+    @classmethod
+    async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000) -> "Store":
+        """Open a client on ``url``, check it answers, and prepare indexes.
+
+        The database name is ``db_name``, else the URL's path, else 'unimatch'."""
+        client = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
+        name = db_name or urlsplit(url).path.lstrip("/") or DEFAULT_DB_NAME
+        store = cls(client[name], client)
+        try:
+            await client.admin.command("ping")
+            await store.ensure_indexes()
+        except BaseException:
+            await client.close()
+            raise
+        return store
+
+    async def ensure_indexes(self) -> None:
+        await self.users.ensure_indexes()
+        await self.hobbies.ensure_indexes()
+        await self.blacklist.ensure_indexes()
+        await self.pairs.ensure_indexes()
+
+    async def drop(self) -> None:
+        """Delete this database (tests use a fresh one each)."""
+        await self._client.drop_database(self.db.name)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()

@@ -1,0 +1,51 @@
+"""UniMatch server: ``python server.py --help`` lists every option."""
+
+import asyncio
+import logging
+import signal
+import sys
+
+from unimatch.app import make_app
+from unimatch.clock import Clock
+from unimatch.config import parse_config
+from unimatch.runtime import StoreRuntime, build_services, configure_logging
+
+logger = logging.getLogger("unimatch.server")
+
+SHUTDOWN_GRACE = 10.0
+
+
+async def main(argv=None) -> int:
+    config = parse_config(argv)
+    configure_logging(config.log_level)
+    logger.info("starting with %r", config)
+    runtime = await StoreRuntime.open(config)
+    try:
+        services = build_services(config, runtime.store, Clock())
+        added = await services.store.hobbies.seed_defaults()
+        if added:
+            logger.info("seeded %d default hobbies", added)
+        app = make_app(services)
+        server = app.listen(config.port, config.address, xheaders=True)
+        logger.info("listening on http://%s:%d/", config.address, config.port)
+        await _wait_for_signal()
+        logger.info("shutting down: no new connections, finishing requests in flight")
+        server.stop()
+        await services.inflight.drain(SHUTDOWN_GRACE)
+        await server.close_all_connections()
+    finally:
+        await runtime.close()
+    logger.info("stopped")
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

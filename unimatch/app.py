@@ -1,0 +1,98 @@
+"""The Tornado application and the services its handlers are given."""
+
+import asyncio
+import dataclasses
+from urllib.parse import urlsplit
+
+import tornado.web
+
+from unimatch.config import Config
+from unimatch.handlers.accounts import (MeHandler, RegisterHandler, TokenBlacklistHandler,
+                                        TokenHandler, TokenRefreshHandler)
+from unimatch.handlers.base import NotFoundHandler
+from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
+from unimatch.handlers.meta import SchemaHandler
+from unimatch.handlers.pairs import PairsHandler
+from unimatch.handlers.telegram import TelegramAuthHandler
+
+
+class InFlight:
+    """Counts requests being handled, so shutdown can wait for them."""
+
+    def __init__(self):
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def started(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def finished(self) -> None:
+        self.count -= 1
+        if self.count <= 0:
+            self.count = 0
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no request is in flight; False if ``timeout`` ran out."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+
+@dataclasses.dataclass
+class Services:
+    """What handlers may use, wired once at startup."""
+
+    config: Config
+    store: object
+    tokens: object
+    hasher: object
+    clock: object
+    schedule: object
+    inflight: InFlight = dataclasses.field(default_factory=InFlight)
+
+    def origin_allowed(self, origin: str, host: str) -> bool:
+        """Same-origin requests always; others when listed in --cors-origins."""
+        origin = origin.rstrip("/")
+        if urlsplit(origin).netloc == host:
+            return True
+        allowed = self.config.cors_origins
+        return "*" in allowed or origin in allowed
+
+
+ROUTES = (
+    ("users/api/register/", RegisterHandler),
+    ("api/token/", TokenHandler),
+    ("api/token/refresh/", TokenRefreshHandler),
+    ("api/token/blacklist/", TokenBlacklistHandler),
+    ("auth/users/me/", MeHandler),
+    ("users/api/tg-auth/", TelegramAuthHandler),
+    ("users/api/pairs/", PairsHandler),
+    ("users/api/hobby/", MyHobbiesHandler),
+    ("users/api/hobby/all/", AllHobbiesHandler),
+    ("users/api/hobby/total/", HobbyTotalHandler),
+    ("users/api/days-to-match/", CountdownHandler),
+    ("api/schema/", SchemaHandler),
+)
+
+
+def route(path: str) -> str:
+    """The contract's path, with its trailing slash optional (no redirect)."""
+    return "/" + path.strip("/") + "/?"
+
+
+def make_app(services: Services, extra_routes=()) -> tornado.web.Application:
+    args = {"services": services}
+    handlers = [(route(path), handler, args) for path, handler in ROUTES]
+    handlers.extend((pattern, handler, {**args, **kw}) for pattern, handler, kw in extra_routes)
+    return tornado.web.Application(
+        handlers,
+        default_handler_class=NotFoundHandler,
+        default_handler_args=args,
+        compress_response=True,
+    )

@@ -1,0 +1,91 @@
+"""Password hashing (bcrypt, off the event loop) and the original service's
+password rules (Django's default validators, minimum length 4)."""
+
+import asyncio
+import functools
+import gzip
+import importlib.resources
+import re
+from difflib import SequenceMatcher
+
+import bcrypt
+
+MIN_LENGTH = 4
+MAX_SIMILARITY = 0.7
+# Django's AbstractUser attributes checked for similarity, with their labels.
+_SIMILAR_ATTRIBUTES = (("first_name", "first name"), ("last_name", "last name"),
+                       ("email", "email address"))
+
+
+class PasswordHasher:
+    """bcrypt with a configurable cost. Hashing takes ~0.25 s at cost 12, so
+    both operations run in an executor and never block the event loop."""
+
+    def __init__(self, rounds: int = 12, executor=None):
+        self.rounds = rounds
+        self._executor = executor
+        # Checked against when the email is unknown, so a wrong email costs
+        # the same time as a wrong password and does not reveal accounts.
+        self._dummy = bcrypt.hashpw(b"unimatch-dummy", bcrypt.gensalt(4)).decode()
+
+    async def hash(self, password: str) -> str:
+        salt = bcrypt.gensalt(self.rounds)
+        hashed = await self._run(bcrypt.hashpw, _encode(password), salt)
+        return hashed.decode("ascii")
+
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        """True when ``password`` matches ``hashed``; None checks a dummy."""
+        ok = await self._run(bcrypt.checkpw, _encode(password), (hashed or self._dummy).encode())
+        return ok and hashed is not None
+
+    async def _run(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+
+def _encode(password: str) -> bytes:
+    # bcrypt reads at most 72 bytes and bcrypt>=5 refuses longer input;
+    # truncating keeps long passphrases usable with the same semantics.
+    return password.encode("utf-8")[:72]
+
+
+def password_problems(password: str, attributes: dict[str, str]) -> list[str]:
+    """The messages of every rule ``password`` breaks, in Django's order."""
+    problems = []
+    similar = _similar_attribute(password, attributes)
+    if similar:
+        problems.append(f"The password is too similar to the {similar}.")
+    if len(password) < MIN_LENGTH:
+        problems.append("This password is too short. It must contain at least "
+                        f"{MIN_LENGTH} characters.")
+    if password.lower().strip() in _common_passwords():
+        problems.append("This password is too common.")
+    if password.isdigit():
+        problems.append("This password is entirely numeric.")
+    return problems
+
+
+def _similar_attribute(password: str, attributes: dict[str, str]) -> str | None:
+    password = password.lower()
+    for name, label in _SIMILAR_ATTRIBUTES:
+        value = attributes.get(name)
+        if not value or not isinstance(value, str):
+            continue
+        value = value.lower()
+        for part in re.split(r"\W+", value) + [value]:
+            if _too_long_to_compare(password, part):
+                continue
+            if SequenceMatcher(a=password, b=part).quick_ratio() >= MAX_SIMILARITY:
+                return label
+    return None
+
+
+def _too_long_to_compare(password: str, value: str) -> bool:
+    # Django's shortcut: a much longer password cannot be "too similar".
+    return len(password) >= 10 * len(value) and len(value) < MAX_SIMILARITY / 2 * len(password)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    data = importlib.resources.files("unimatch.data").joinpath("common-passwords.txt.gz")
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines)

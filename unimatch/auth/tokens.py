@@ -1,0 +1,62 @@
+"""JWT access and refresh tokens with SimpleJWT's claims, so existing
+clients (and anything that decoded the original's tokens) keep working."""
+
+import uuid
+
+import jwt
+
+from unimatch.errors import InvalidToken
+
+ALGORITHM = "HS256"
+ACCESS, REFRESH = "access", "refresh"
+_REQUIRED = ("token_type", "exp", "iat", "jti", "user_id")
+
+
+class TokenService:
+    """Issues and reads tokens. Expiry is judged by the injected clock rather
+    than PyJWT's, so tests move time instead of sleeping."""
+
+    def __init__(self, secret: str, clock, access_lifetime: int = 900,
+                 refresh_lifetime: int = 7 * 24 * 3600):
+        if not secret:
+            raise ValueError("a JWT secret is required")
+        self._secret = secret
+        self._clock = clock
+        self._lifetimes = {ACCESS: access_lifetime, REFRESH: refresh_lifetime}
+
+    def issue(self, user_id: int, token_type: str) -> str:
+        now = int(self._clock.timestamp())
+        claims = {
+            "token_type": token_type,
+            "exp": now + self._lifetimes[token_type],
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "user_id": user_id,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def pair(self, user_id: int) -> dict:
+        """A fresh ``{"refresh", "access"}`` pair."""
+        return {"refresh": self.issue(user_id, REFRESH), "access": self.issue(user_id, ACCESS)}
+
+    def decode(self, token, token_type: str) -> dict:
+        """The claims of a valid, unexpired token of ``token_type``.
+
+        Raises :class:`InvalidToken` for anything else (the caller chooses
+        the message the contract wants)."""
+        if not isinstance(token, str) or not token:
+            raise InvalidToken()
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                         "require": list(_REQUIRED)})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken() from exc
+        if claims.get("token_type") != token_type:
+            raise InvalidToken()
+        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= self._clock.timestamp():
+            raise InvalidToken()
+        if not isinstance(claims.get("user_id"), int) or isinstance(claims["user_id"], bool):
+            raise InvalidToken()
+        return claims

@@ -1,0 +1,147 @@
+"""Configuration, read once from the command line and the environment."""
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import zoneinfo
+from collections.abc import Mapping, Sequence
+
+from unimatch.schedule import Schedule, parse_time, parse_weekday
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything the service can be told. Secrets are kept out of ``repr``."""
+
+    port: int = 8000
+    address: str = "127.0.0.1"
+    data_dir: str = "./data"
+    mongo_url: str | None = None
+    jwt_secret: str | None = dataclasses.field(default=None, repr=False)
+    match_weekday: int = 0
+    match_time: dt.time = dt.time(10, 0)
+    timezone: str = "Asia/Yekaterinburg"
+    cors_origins: tuple[str, ...] = ()
+    tick_interval: float = 1.0
+    round_check_interval: float = 5.0
+    access_lifetime: int = 15 * 60
+    refresh_lifetime: int = 7 * 24 * 3600
+    bcrypt_rounds: int = 12
+    telegram_bot_token: str | None = dataclasses.field(default=None, repr=False)
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    telegram_bot_username: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def schedule(self) -> Schedule:
+        return Schedule(self.match_weekday, self.match_time, self.tz)
+
+
+def build_parser(prog: str = "server.py") -> argparse.ArgumentParser:
+    """The options shared by the server and the operator commands."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="UniMatch: weekly introductions between university students.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """Add every service option to ``parser`` (defaults from the environment)."""
+    env = os.environ
+    group = parser.add_argument_group("service")
+    group.add_argument("--port", type=int, default=8000, help="HTTP port to listen on")
+    group.add_argument("--address", default="127.0.0.1", help="address to bind")
+    group.add_argument("--data-dir", default="./data",
+                       help="directory for the embedded database and the generated JWT secret")
+    group.add_argument("--mongo-url", default=env.get("MONGO_URL"),
+                       help="MongoDB URL (env MONGO_URL); database name from its path, "
+                            "default 'unimatch'. Without it an embedded nx-27017 server is started")
+    group.add_argument("--jwt-secret", default=env.get("JWT_SECRET"),
+                       help="HS256 signing secret (env JWT_SECRET); generated once into "
+                            "DATA_DIR/jwt-secret when unset")
+    group.add_argument("--cors-origins", default=env.get("CORS_ORIGINS", ""),
+                       help="comma-separated browser origins allowed to call the API and "
+                            "open sockets (env CORS_ORIGINS; '*' allows any)")
+    group.add_argument("--log-level", default=env.get("LOG_LEVEL", "INFO"),
+                       help="logging level (env LOG_LEVEL)")
+    rounds = parser.add_argument_group("matching schedule")
+    rounds.add_argument("--match-weekday", default="monday",
+                        help="weekday of the weekly round (name or 0=Monday..6)")
+    rounds.add_argument("--match-time", default="10:00", help="time of the weekly round, HH:MM")
+    rounds.add_argument("--timezone", default="Asia/Yekaterinburg",
+                        help="service time zone (IANA name) for the schedule and dates")
+    rounds.add_argument("--tick-interval", type=float, default=1.0,
+                        help="seconds between WebSocket countdown ticks")
+    rounds.add_argument("--round-check-interval", type=float, default=5.0,
+                        help="seconds between checks whether a round is due")
+    auth = parser.add_argument_group("authentication")
+    auth.add_argument("--access-lifetime", type=int, default=15 * 60,
+                      help="access token lifetime, seconds")
+    auth.add_argument("--refresh-lifetime", type=int, default=7 * 24 * 3600,
+                      help="refresh token lifetime, seconds")
+    auth.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost factor")
+    tg = parser.add_argument_group(
+        "telegram",
+        "Env TELEGRAM_BOT_TOKEN enables tg-auth verification and notifications; "
+        "env TELEGRAM_API_URL sets the Bot API base (default %s)." % DEFAULT_TELEGRAM_API_URL)
+    tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
+                    help="bot username for the browser's Telegram Login Widget "
+                         "(env TELEGRAM_BOT_USERNAME)")
+
+
+def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
+    """Validate parsed options into a :class:`Config`; raises ``ValueError``."""
+    env = os.environ if environ is None else environ
+    try:
+        zoneinfo.ZoneInfo(args.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone: {args.timezone!r}") from exc
+    if args.bcrypt_rounds < 4 or args.bcrypt_rounds > 31:
+        raise ValueError("--bcrypt-rounds must be between 4 and 31")
+    if args.jwt_secret and len(args.jwt_secret.encode()) < 32:
+        raise ValueError("--jwt-secret / JWT_SECRET must be at least 32 bytes (HS256)")
+    if args.tick_interval <= 0 or args.round_check_interval <= 0:
+        raise ValueError("intervals must be positive")
+    return Config(
+        port=args.port,
+        address=args.address,
+        data_dir=args.data_dir,
+        mongo_url=args.mongo_url or None,
+        jwt_secret=args.jwt_secret or None,
+        match_weekday=parse_weekday(args.match_weekday),
+        match_time=parse_time(args.match_time),
+        timezone=args.timezone,
+        cors_origins=_split_origins(args.cors_origins),
+        tick_interval=args.tick_interval,
+        round_check_interval=args.round_check_interval,
+        access_lifetime=args.access_lifetime,
+        refresh_lifetime=args.refresh_lifetime,
+        bcrypt_rounds=args.bcrypt_rounds,
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
+        telegram_bot_username=args.telegram_bot_username or None,
+        log_level=args.log_level.upper(),
+    )
+
+
+def parse_config(argv: Sequence[str] | None = None, prog: str = "server.py") -> Config:
+    """Parse ``argv`` into a Config, exiting with a usage message on errors."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        return config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def _split_origins(text: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())

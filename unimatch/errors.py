@@ -1,0 +1,86 @@
+"""Domain errors. Domain and store code raise these; the handlers' base
+class maps them to HTTP answers in one place."""
+
+
+class UniMatchError(Exception):
+    """Base of every error the service answers on purpose."""
+
+
+class FieldErrors(UniMatchError):
+    """Client input failed validation: ``{field: [message, ...]}``."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__(fields)
+        self.fields = fields
+
+
+class BadRequest(UniMatchError):
+    """A request that cannot be read at all (bad JSON, not an object)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotAuthenticated(UniMatchError):
+    """No credentials were sent."""
+
+
+class InvalidToken(UniMatchError):
+    """A token that is malformed, expired, of the wrong type or revoked."""
+
+    def __init__(self, detail: str = "Given token not valid for any token type"):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadCredentials(UniMatchError):
+    """Wrong email or password at login."""
+
+
+class PermissionDenied(UniMatchError):
+    """Authenticated, but not allowed to do this."""
+
+
+class NotFound(UniMatchError):
+    """A document the request relies on does not exist."""
+
+
+class EmailTaken(UniMatchError):
+    """Another account already uses this email (case-insensitively)."""
+
+
+class UnknownHobbies(UniMatchError):
+    """Hobby ids that do not exist; ``ids`` in the order given."""
+
+    def __init__(self, ids: list[int]):
+        super().__init__(ids)
+        self.ids = ids
+
+
+class HobbyExists(UniMatchError):
+    """A hobby with this name (case-insensitively) already exists."""
+
+
+class TokenBlacklisted(UniMatchError):
+    """The refresh token was revoked (logout or rotation)."""
+
+
+class TelegramAuthInvalid(UniMatchError):
+    """The Telegram Login Widget payload failed verification."""
+
+
+class TelegramNotConfigured(UniMatchError):
+    """The server has no bot token, so it cannot verify Telegram logins."""
+
+
+class TelegramEmailMismatch(UniMatchError):
+    """The payload's ``email`` names another account than the caller's."""
+
+
+class TelegramIdTaken(UniMatchError):
+    """This Telegram account is linked to another user."""
+
+
+class StoreUnavailable(UniMatchError):
+    """The database cannot be reached right now."""

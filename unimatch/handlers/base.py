@@ -1,0 +1,146 @@
+"""The one base class: body parsing, authentication, CORS and JSON errors."""
+
+import json
+import logging
+
+import tornado.web
+
+from unimatch import errors
+from unimatch.auth.tokens import ACCESS
+from unimatch.handlers.errors import BodyTooLarge, error_response
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@tornado.web.stream_request_body
+class BaseHandler(tornado.web.RequestHandler):
+    """Handlers parse, authorise, call the store or a domain function, answer.
+
+    The body is streamed so an oversized one is refused with 413 before it
+    is read (Tornado would otherwise drop the connection without an answer).
+
+    ``auth_required``: whether every method needs a valid access token;
+    the user document is then ``self.current_user``."""
+
+    auth_required = False
+
+    def initialize(self, services):
+        self.services = services
+        self._body = bytearray()
+        self._body_overflow = False
+        services.inflight.started()
+
+    def on_finish(self):
+        self.services.inflight.finished()
+
+    # -- request lifecycle -------------------------------------------------
+
+    async def prepare(self):
+        self._set_cors_headers()
+        if self.request.method == "OPTIONS":
+            return
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise BodyTooLarge(MAX_BODY)
+        if self.auth_required and self.request.method in self._allowed_methods():
+            self.current_user = await self._authenticate()
+
+    def data_received(self, chunk: bytes) -> None:
+        if len(self._body) + len(chunk) > MAX_BODY:
+            self._body_overflow = True  # chunked upload past the limit
+            return
+        self._body.extend(chunk)
+
+    def options(self, *args):
+        self.set_status(204)
+        self.finish()
+
+    # -- helpers for handlers ----------------------------------------------
+
+    def json_body(self) -> dict:
+        """The request body as a JSON object; ``{}`` when empty."""
+        if self._body_overflow:
+            raise BodyTooLarge(MAX_BODY)
+        raw = bytes(self._body).strip()
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise errors.BadRequest(f"JSON parse error - {exc}") from None
+        if not isinstance(data, dict):
+            raise errors.BadRequest(
+                f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
+        return data
+
+    def send_json(self, payload, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(payload, ensure_ascii=False))
+
+    # -- errors ------------------------------------------------------------
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        status, body = error_response(exc, status_code, self.request.method)
+        if status == 401:
+            self.set_header("WWW-Authenticate", 'Bearer realm="api"')
+        if status == 405:
+            self.set_header("Allow", ", ".join(self._allowed_methods() + ["OPTIONS"]))
+        self._set_cors_headers()
+        self.send_json(body, status)
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, errors.StoreUnavailable):
+            logger.error("%s %s: database unavailable: %s", self.request.method,
+                         self.request.path, value)
+        elif isinstance(value, (errors.UniMatchError, BodyTooLarge)):
+            logger.debug("%s %s: %r", self.request.method, self.request.path, value)
+        else:
+            super().log_exception(typ, value, tb)
+
+    # -- internals ---------------------------------------------------------
+
+    async def _authenticate(self) -> dict:
+        header = self.request.headers.get("Authorization", "")
+        parts = header.split()
+        if not parts or parts[0].lower() != "bearer":
+            raise errors.NotAuthenticated()
+        if len(parts) != 2:
+            raise errors.InvalidToken()
+        claims = self.services.tokens.decode(parts[1], ACCESS)
+        user = await self.services.store.users.get(claims["user_id"])
+        if user is None:
+            raise errors.InvalidToken()
+        return user
+
+    def _allowed_methods(self) -> list[str]:
+        return [m for m in _METHODS
+                if getattr(type(self), m.lower()) is not getattr(tornado.web.RequestHandler, m.lower())]
+
+    def _set_cors_headers(self) -> None:
+        origin = self.request.headers.get("Origin")
+        if not origin or not self.services.origin_allowed(origin, self.request.host):
+            return
+        self.set_header("Access-Control-Allow-Origin", origin)
+        self.set_header("Vary", "Origin")
+        self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+        self.set_header("Access-Control-Allow-Methods", ", ".join(self._allowed_methods() + ["OPTIONS"]))
+        self.set_header("Access-Control-Max-Age", "600")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown paths: the contract's JSON 404 for every method."""
+
+    async def prepare(self):
+        await super().prepare()
+        if self.request.method != "OPTIONS":
+            raise errors.NotFound()

@@ -1,0 +1,55 @@
+"""Exhaustive optimum for tiny cohorts.
+
+A dynamic programme over the set of people still to be grouped: the
+lowest-numbered remaining person is paired with one other, or (when the
+head count is odd and no trio exists yet) put in a trio with two others.
+About ``2**n * n**2 / 2`` steps, so it is used up to :data:`EXACT_MAX`
+people, where it is instant and makes the hard corner cases (everybody met
+everybody, a repeat that must be chosen by age) provably optimal.
+"""
+
+EXACT_MAX = 12
+
+
+def solve(inst):
+    """Return ``(pairs, trio)``: a list of index pairs and ``None`` or an
+    index triple, maximising the total weight exactly."""
+    n = inst.n
+    weight = inst.weight
+    w = [[weight(i, j) if i != j else 0 for j in range(n)] for i in range(n)]
+    memo = {}
+
+    def best(rem, trio):
+        # rem: bit mask of people not yet grouped; trio: a trio is still due.
+        if rem == 0:
+            return 0, ()
+        got = memo.get((rem, trio))
+        if got is not None:
+            return got
+        i = (rem & -rem).bit_length() - 1
+        rest = rem ^ (1 << i)
+        left = rest.bit_count()
+        wi = w[i]
+        top = None
+        js = [j for j in range(i + 1, n) if rest >> j & 1]
+        if not trio or left >= 4:
+            for j in js:
+                val, groups = best(rest ^ (1 << j), trio)
+                val += wi[j]
+                if top is None or val > top[0]:
+                    top = (val, ((i, j),) + groups)
+        if trio:
+            for a, j in enumerate(js):
+                wj = w[j]
+                for k in js[a + 1:]:
+                    val, groups = best(rest ^ (1 << j) ^ (1 << k), False)
+                    val += wi[j] + wi[k] + wj[k]
+                    if top is None or val > top[0]:
+                        top = (val, ((i, j, k),) + groups)
+        memo[(rem, trio)] = top
+        return top
+
+    _, groups = best((1 << n) - 1, n % 2 == 1)
+    pairs = [g for g in groups if len(g) == 2]
+    trios = [g for g in groups if len(g) == 3]
+    return pairs, (trios[0] if trios else None)

@@ -1,0 +1,136 @@
+"""The matching instance in array form, and the pair weights.
+
+People are relabelled ``0..n-1`` in an order drawn from the seeded RNG, so
+every later tie-break "by index" is a seeded random tie-break and nobody is
+favoured by their id or by their position in the input.
+
+Weights are exact integers built so that comparing the *sum* over the inner
+pairs of any two valid groupings compares them lexicographically by the
+criteria (fewest repeats; then oldest repeats; most sharing pairs; most
+shared hobbies)::
+
+    w(u, v) = S * share + c                      (never met)
+    w(u, v) = S * share + c - B - Q * recency    (met; recency >= 1)
+
+where ``c`` is the number of shared hobbies, ``share = c > 0`` and
+``recency = last_round - oldest_round_in_history + 1``. A grouping has at
+most ``P = n // 2 + 2`` inner pairs (``n // 2`` pairs, or ``(n + 3) / 2``
+with a trio), so ``S > P * cmax`` makes one more sharing pair outweigh any
+difference in ``c``; ``Q`` outweighs every ``S`` and ``c`` term together,
+``B`` every ``Q``, ``S`` and ``c`` term together.
+
+The local search works with *reduced costs* ``rc(u, v) = y[u] + y[v] -
+2 w(u, v)`` (everything doubled to stay integral), with the potentials
+``y[u] = S + cnt[u]`` (``0`` for someone without hobbies). ``rc >= 0`` for
+every pair, and for a sharing pair ``rc`` is the symmetric difference of
+the two hobby sets: zero for identical profiles. Over a perfect matching
+the potentials sum to a constant, so maximising the total weight is
+minimising the total reduced cost.
+"""
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+class Instance:
+    """A relabelled instance.
+
+    Attributes (all plain lists/ints/dicts, index ``i`` is person ``ids[i]``):
+    ``n``, ``ids``, ``mask`` (hobbies as a bit mask), ``cnt`` (hobby count),
+    ``nbits`` (distinct hobbies), ``cmax``, ``hist`` (pair key -> last round;
+    key of ``i < j`` is ``i * n + j``), ``met`` (index -> indices met before,
+    built lazily), ``S``, ``Q``, ``B``, ``rmin`` and ``y2`` (potentials).
+    """
+
+    def __init__(self, participants, history, rng):
+        ids = sorted(participants)
+        rng.shuffle(ids)
+        n = len(ids)
+        self.n = n
+        self.ids = ids
+        index = {uid: i for i, uid in enumerate(ids)}
+
+        hobbies = set()
+        for hs in participants.values():
+            hobbies.update(hs)
+        bit = {h: 1 << k for k, h in enumerate(sorted(hobbies))}
+        mask = []
+        for uid in ids:
+            m = 0
+            for h in participants[uid]:
+                m |= bit[h]
+            mask.append(m)
+        self.mask = mask
+        self.cnt = cnt = [m.bit_count() for m in mask]
+        self.nbits = len(bit)
+        self.cmax = cmax = max(cnt, default=0)
+
+        hist = {}
+        for pair, rnd in history.items():
+            a, b = pair
+            i = index.get(a)
+            j = index.get(b)
+            if i is None or j is None or i == j:
+                continue
+            key = i * n + j if i < j else j * n + i
+            old = hist.get(key)
+            if old is None or old < rnd:
+                hist[key] = rnd
+        self.hist = hist
+        self._met = None
+        rounds = hist.values()
+        self.rmin = rmin = min(rounds, default=0)
+        span = max(rounds, default=0) - rmin + 1
+
+        pairs = n // 2 + 2
+        self.S = S = pairs * cmax + 1
+        self.Q = Q = pairs * (S + cmax) + 1
+        self.B = pairs * (Q * span + S + cmax) + 1
+        self.y2 = [S + c if c else 0 for c in cnt]
+
+    def key(self, u, v):
+        """The history/edge key of the unordered pair ``u, v``."""
+        n = self.n
+        return u * n + v if u < v else v * n + u
+
+    @property
+    def met(self):
+        """Index -> set of indices met before (built on first use)."""
+        if self._met is None:
+            met = [set() for _ in range(self.n)]
+            n = self.n
+            for key in self.hist:
+                u, v = divmod(key, n)
+                met[u].add(v)
+                met[v].add(u)
+            self._met = met
+        return self._met
+
+    def weight(self, u, v):
+        """The integer weight of pairing ``u`` with ``v`` (see module doc)."""
+        c = (self.mask[u] & self.mask[v]).bit_count()
+        w = self.S + c if c else 0
+        rnd = self.hist.get(self.key(u, v))
+        if rnd is not None:
+            w -= self.B + self.Q * (rnd - self.rmin + 1)
+        return w
+
+    def rc(self, u, v):
+        """Reduced cost (doubled) of pairing ``u`` with ``v``; ``>= 0``."""
+        return self.y2[u] + self.y2[v] - 2 * self.weight(u, v)
+
+    def groups(self, mate, trio=None):
+        """Sorted groups of user ids from a matching (``mate[i]`` is ``i``'s
+        partner or ``-1``) and an optional trio ``(x, a, b)`` of indices."""
+        ids = self.ids
+        out = []
+        for i, j in enumerate(mate):
+            if j > i:
+                if trio is not None and i in trio and j in trio:
+                    continue
+                out.append(tuple(sorted((ids[i], ids[j]))))
+        if trio is not None:
+            out.append(tuple(sorted(ids[x] for x in trio)))
+        out.sort()
+        return out

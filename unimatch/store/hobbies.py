@@ -1,0 +1,73 @@
+"""Hobbies (the contract's tags): id and name."""
+
+from pymongo.errors import DuplicateKeyError
+
+from unimatch.errors import HobbyExists
+from unimatch.store._guard import translate_errors
+
+DEFAULT_HOBBIES = (
+    "Программирование", "Спорт", "Музыка", "Рисование", "Литература", "История",
+    "Кино", "Путешествия", "Настольные игры", "Фотография", "Танцы", "Кулинария",
+    "Иностранные языки", "Волонтёрство", "Театр", "Наука",
+)
+
+
+@translate_errors
+class Hobbies:
+    """Names are unique case-insensitively (``name_key`` carries a unique index)."""
+
+    def __init__(self, db, counters):
+        self._col = db["hobbies"]
+        self._counters = counters
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index("name_key", unique=True)
+
+    async def all(self) -> list[dict]:
+        """Every hobby as ``{"id", "name"}``, ordered by id."""
+        return _by_id([_public(doc) async for doc in self._col.find({})])
+
+    async def by_ids(self, ids) -> list[dict]:
+        """The hobbies among ``ids`` that exist, as ``{"id", "name"}`` by id."""
+        cursor = self._col.find({"_id": {"$in": list(ids)}})
+        return _by_id([_public(doc) async for doc in cursor])
+
+    async def missing(self, ids) -> list[int]:
+        """Those of ``ids`` that name no hobby, in the order given."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        found = {h["id"] for h in await self.by_ids(wanted)}
+        return [i for i in wanted if i not in found]
+
+    async def add(self, name: str) -> dict:
+        """Create a hobby; raises :class:`HobbyExists` for a taken name."""
+        name = " ".join(name.split())
+        hobby_id = await self._counters.next("hobbies")
+        try:
+            await self._col.insert_one({"_id": hobby_id, "name": name, "name_key": name.casefold()})
+        except DuplicateKeyError as exc:
+            raise HobbyExists(name) from exc
+        return {"id": hobby_id, "name": name}
+
+    async def seed_defaults(self, names=DEFAULT_HOBBIES) -> int:
+        """On an empty collection, add the default list; returns how many were added."""
+        if await self._col.count_documents({}, limit=1):
+            return 0
+        added = 0
+        for name in names:
+            try:
+                await self.add(name)
+                added += 1
+            except HobbyExists:
+                pass  # another process seeded the same name concurrently
+        return added
+
+
+def _public(doc: dict) -> dict:
+    return {"id": doc["_id"], "name": doc["name"]}
+
+
+def _by_id(hobbies: list[dict]) -> list[dict]:
+    # Sorted here, not by the server: nx-27017 sorts _id as text (10 < 2).
+    return sorted(hobbies, key=lambda h: h["id"])

@@ -1,0 +1,134 @@
+"""User accounts. Documents keep the password hash; it never leaves the store
+except through :meth:`Users.credentials`."""
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
+from unimatch.store._guard import translate_errors
+from unimatch.validation import email_key
+
+# Fields callers may change with Users.update (profile edits).
+EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair"})
+
+_NO_SECRETS = {"password": 0, "email_key": 0}
+
+
+@translate_errors
+class Users:
+    """A user document: ``_id`` (int), ``email``, ``email_key`` (casefolded,
+    unique), ``password`` (bcrypt hash), ``first_name``, ``last_name``,
+    ``birth`` (ISO date string or None), ``hobby`` (sorted ids), ``chat_id``
+    (int or None), ``is_active_pair``, ``is_staff``, ``created_at`` (epoch s).
+
+    Telegram links live in their own collection keyed by chat id, so that a
+    chat id can belong to one user only on any MongoDB (a unique index on a
+    nullable field would need a partial index, which nx-27017 ignores)."""
+
+    def __init__(self, db, counters):
+        self._col = db["users"]
+        self._links = db["telegram_links"]
+        self._counters = counters
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index("email_key", unique=True)
+
+    async def create(self, *, email: str, password_hash: str, first_name: str = "",
+                     last_name: str = "", birth: str | None = None, hobby=(),
+                     created_at: float) -> dict:
+        """Insert a new user in one write; raises :class:`EmailTaken` when the
+        email is in use, also when a concurrent registration won the race."""
+        user_id = await self._counters.next("users")
+        doc = {
+            "_id": user_id, "email": email, "email_key": email_key(email),
+            "password": password_hash, "first_name": first_name, "last_name": last_name,
+            "birth": birth, "hobby": sorted(set(hobby)), "chat_id": None, "image": None,
+            "is_active_pair": True, "is_staff": False, "created_at": created_at,
+        }
+        try:
+            await self._col.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise EmailTaken(email) from exc
+        doc.pop("password")
+        doc.pop("email_key")
+        return doc
+
+    async def get(self, user_id: int) -> dict | None:
+        """The user without secrets, or None."""
+        return await self._col.find_one({"_id": user_id}, _NO_SECRETS)
+
+    async def email_taken(self, email: str) -> bool:
+        return await self._col.count_documents({"email_key": email_key(email)}, limit=1) > 0
+
+    async def credentials(self, email: str) -> tuple[int, str] | None:
+        """``(user_id, password_hash)`` for a login email, or None."""
+        doc = await self._col.find_one({"email_key": email_key(email)}, {"password": 1})
+        return (doc["_id"], doc["password"]) if doc else None
+
+    async def update(self, user_id: int, changes: dict) -> dict:
+        """Apply ``changes`` (keys from :data:`EDITABLE`) in one atomic write
+        and return the updated user; raises :class:`NotFound`."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        changes = dict(changes)
+        if "hobby" in changes:
+            changes["hobby"] = sorted(set(changes["hobby"]))
+        if not changes:
+            doc = await self.get(user_id)
+        else:
+            doc = await self._col.find_one_and_update(
+                {"_id": user_id}, {"$set": changes}, projection=_NO_SECRETS,
+                return_document=ReturnDocument.AFTER)
+        if doc is None:
+            raise NotFound(user_id)
+        return doc
+
+    async def set_staff(self, email: str, staff: bool = True) -> dict:
+        """Mark the account with this email as staff; raises :class:`NotFound`."""
+        doc = await self._col.find_one_and_update(
+            {"email_key": email_key(email)}, {"$set": {"is_staff": staff}},
+            projection=_NO_SECRETS, return_document=ReturnDocument.AFTER)
+        if doc is None:
+            raise NotFound(email)
+        return doc
+
+    async def participants(self) -> dict[int, frozenset[int]]:
+        """Every user taking part in rounds: id to hobby ids."""
+        cursor = self._col.find({"is_active_pair": {"$ne": False}}, {"hobby": 1})
+        return {doc["_id"]: frozenset(doc.get("hobby") or ()) async for doc in cursor}
+
+    async def many(self, ids) -> dict[int, dict]:
+        """Users by id (without secrets) for the ids that exist."""
+        cursor = self._col.find({"_id": {"$in": list(set(ids))}}, _NO_SECRETS)
+        return {doc["_id"]: doc async for doc in cursor}
+
+    async def link_telegram(self, user_id: int, chat_id: int) -> dict:
+        """Link a Telegram chat to this user (idempotent for the same pair).
+
+        Raises :class:`TelegramIdTaken` when the chat belongs to someone else.
+        A user who links a new chat drops the old link."""
+        try:
+            await self._links.insert_one({"_id": chat_id, "user_id": user_id})
+        except DuplicateKeyError:
+            owner = await self._links.find_one({"_id": chat_id})
+            if owner is not None and owner["user_id"] != user_id:
+                raise TelegramIdTaken(chat_id) from None
+        previous = await self._col.find_one_and_update(
+            {"_id": user_id}, {"$set": {"chat_id": chat_id}}, projection={"chat_id": 1})
+        if previous is None:
+            await self._links.delete_one({"_id": chat_id, "user_id": user_id})
+            raise NotFound(user_id)
+        old = previous.get("chat_id")
+        if old is not None and old != chat_id:
+            await self._links.delete_one({"_id": old, "user_id": user_id})
+        return await self.get(user_id)
+
+    async def unlink_telegram(self, chat_id: int) -> int | None:
+        """Forget a chat (the user blocked the bot); returns the user id or None."""
+        link = await self._links.find_one_and_delete({"_id": chat_id})
+        if link is None:
+            return None
+        await self._col.update_one({"_id": link["user_id"], "chat_id": chat_id},
+                                   {"$set": {"chat_id": None}})
+        return link["user_id"]

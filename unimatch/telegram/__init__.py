@@ -1,0 +1,1 @@
+"""Telegram: verifying Login Widget payloads and notifying linked chats."""

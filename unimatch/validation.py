@@ -1,0 +1,204 @@
+"""Field validation with the original service's (DRF's) messages.
+
+Each ``parse_*`` function takes a decoded JSON object and returns the clean
+values, or raises :class:`FieldErrors` listing every bad field at once."""
+
+import datetime as dt
+import re
+
+from unimatch.errors import FieldErrors
+
+REQUIRED = "This field is required."
+NOT_NULL = "This field may not be null."
+NOT_BLANK = "This field may not be blank."
+NOT_STRING = "Not a valid string."
+NOT_BOOLEAN = "Must be a valid boolean."
+BAD_EMAIL = "Enter a valid email address."
+BAD_DATE = "Date has wrong format. Use one of these formats instead: DD-MM-YYYY."
+BIRTH_FORMAT = "%d-%m-%Y"
+
+NAME_MAX = 150
+EMAIL_MAX = 254
+PASSWORD_MAX = 128
+MAX_ID = 2**63  # MongoDB's int64: larger numbers cannot name any document
+_MISSING = object()
+
+# Django's EmailValidator, simplified to the common dot-atom form plus IDN domains.
+_EMAIL_USER = re.compile(r"^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*\Z", re.I)
+_EMAIL_DOMAIN = re.compile(
+    r"^((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63}(?<!-))\Z", re.I)
+
+
+class _Form:
+    """Collects errors field by field so one answer lists them all."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+        self.clean: dict = {}
+
+    def field(self, name, parse, *, required=False, allow_null=False, default=_MISSING):
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                self.errors[name] = [REQUIRED]
+            elif default is not _MISSING:
+                self.clean[name] = default
+            return
+        if value is None:
+            if allow_null:
+                self.clean[name] = None
+            else:
+                self.errors[name] = [NOT_NULL]
+            return
+        try:
+            self.clean[name] = parse(value)
+        except FieldErrors as exc:
+            self.errors[name] = exc.fields[name] if name in exc.fields else exc.fields["_"]
+
+    def result(self) -> dict:
+        if self.errors:
+            raise FieldErrors(self.errors)
+        return self.clean
+
+
+def _fail(*messages: str):
+    raise FieldErrors({"_": list(messages)})
+
+
+def text(max_length: int = NAME_MAX, allow_blank: bool = True, strip: bool = True):
+    """DRF's CharField: strings and numbers, trimmed, bounded."""
+    def parse(value):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            _fail(NOT_STRING)
+        value = str(value)
+        if strip:
+            value = value.strip()
+        if not value and not allow_blank:
+            _fail(NOT_BLANK)
+        if len(value) > max_length:
+            _fail(f"Ensure this field has no more than {max_length} characters.")
+        return value
+    return parse
+
+
+def email(value) -> str:
+    """A trimmed, valid address with its domain lowercased (Django's normalize_email)."""
+    value = text(EMAIL_MAX, allow_blank=False)(value)
+    user, sep, domain = value.rpartition("@")
+    if not sep or not user or not _EMAIL_USER.match(user) or not _valid_domain(domain):
+        _fail(BAD_EMAIL)
+    return f"{user}@{domain.lower()}"
+
+
+def _valid_domain(domain: str) -> bool:
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_EMAIL_DOMAIN.match(ascii_domain))
+
+
+def email_key(address: str) -> str:
+    """The case-insensitive identity of an email address."""
+    return address.strip().casefold()
+
+
+def birth_date(value) -> str | None:
+    """``DD-MM-YYYY`` into an ISO date string; impossible dates fail too.
+    An empty string means "no date", as clients send for an empty input."""
+    if not isinstance(value, str):
+        _fail(BAD_DATE)
+    value = value.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{2}-\d{2}-\d{4}", value):
+        _fail(BAD_DATE)
+    try:
+        return dt.datetime.strptime(value, BIRTH_FORMAT).date().isoformat()
+    except ValueError:
+        _fail(BAD_DATE)
+
+
+def hobby_ids(value) -> list[int]:
+    """DRF's many=True PrimaryKeyRelatedField: a list of integer ids
+    (existence is checked against the store afterwards)."""
+    if not isinstance(value, list):
+        _fail(f'Expected a list of items but got type "{_type_name(value)}".')
+    ids = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            _fail(f"Incorrect type. Expected pk value, received {_type_name(item)}.")
+        if isinstance(item, str):
+            if not item.strip().isdigit():
+                _fail(f'Invalid pk "{item}" - object does not exist.')
+            item = int(item)
+        if not 1 <= item < MAX_ID:
+            _fail(f'Invalid pk "{item}" - object does not exist.')
+        ids.append(item)
+    return list(dict.fromkeys(ids))
+
+
+def boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    _fail(NOT_BOOLEAN)
+
+
+def _type_name(value) -> str:
+    return {dict: "dict", list: "list", str: "str", int: "int", float: "float",
+            bool: "bool", type(None): "NoneType"}.get(type(value), type(value).__name__)
+
+
+def unknown_hobbies_error(ids: list[int]) -> FieldErrors:
+    return FieldErrors({"hobby": [f'Invalid pk "{ids[0]}" - object does not exist.']})
+
+
+def parse_registration(data: dict) -> dict:
+    form = _Form(data)
+    form.field("email", email, required=True)
+    form.field("password", text(PASSWORD_MAX, allow_blank=False, strip=False), required=True)
+    form.field("first_name", text(), default="", allow_null=True)
+    form.field("last_name", text(), default="", allow_null=True)
+    form.field("birth", birth_date, default=None, allow_null=True)
+    form.field("hobby", hobby_ids, default=[], allow_null=True)
+    clean = form.result()
+    for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
+        if clean.get(name) is None:
+            clean[name] = empty
+    return clean
+
+
+def parse_login(data: dict) -> dict:
+    form = _Form(data)
+    form.field("email", text(EMAIL_MAX, allow_blank=False), required=True)
+    form.field("password", text(PASSWORD_MAX, allow_blank=False, strip=False), required=True)
+    return form.result()
+
+
+def parse_profile_changes(data: dict) -> dict:
+    """A partial update: only the keys present are validated and returned;
+    keys the user may not change are ignored, as DRF does."""
+    form = _Form(data)
+    form.field("first_name", text(), allow_null=True)
+    form.field("last_name", text(), allow_null=True)
+    form.field("birth", birth_date, allow_null=True)
+    form.field("hobby", hobby_ids, allow_null=True)
+    form.field("is_active_pair", boolean)
+    clean = form.result()
+    for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
+        if name in clean and clean[name] is None:
+            clean[name] = empty
+    return clean
+
+
+def parse_hobby_update(data: dict) -> list[int]:
+    form = _Form(data)
+    form.field("hobby", hobby_ids, required=True)
+    return form.result()["hobby"]
+
+
+def parse_refresh(data: dict) -> str:
+    form = _Form(data)
+    form.field("refresh", text(4096, allow_blank=False), required=True)
+    return form.result()["refresh"]
