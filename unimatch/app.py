@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import pathlib
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -13,6 +14,7 @@ from unimatch.handlers.base import NotFoundHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
+from unimatch.handlers.page import PageHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import TelegramAuthHandler
 
@@ -86,13 +88,20 @@ def route(path: str) -> str:
     return "/" + path.strip("/") + "/?"
 
 
+PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+
+
 def make_app(services: Services, extra_routes=()) -> tornado.web.Application:
     args = {"services": services}
     handlers = [(route(path), handler, args) for path, handler in ROUTES]
+    handlers.append((r"/", PageHandler, args))
     handlers.extend((pattern, handler, {**args, **kw}) for pattern, handler, kw in extra_routes)
     return tornado.web.Application(
         handlers,
         default_handler_class=NotFoundHandler,
         default_handler_args=args,
         compress_response=True,
+        static_path=str(PACKAGE_DIR / "static"),
+        template_path=str(PACKAGE_DIR / "templates"),
+        static_url_prefix="/static/",
     )
