@@ -8,7 +8,8 @@ import sys
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import parse_config
-from unimatch.runtime import StoreRuntime, build_services, configure_logging
+from unimatch.realtime import build_realtime
+from unimatch.runtime import StoreRuntime, build_services, configure_logging, matcher_pool
 
 logger = logging.getLogger("unimatch.server")
 
@@ -25,14 +26,18 @@ async def main(argv=None) -> int:
         added = await services.store.hobbies.seed_defaults()
         if added:
             logger.info("seeded %d default hobbies", added)
-        app = make_app(services)
-        server = app.listen(config.port, config.address, xheaders=True)
-        logger.info("listening on http://%s:%d/", config.address, config.port)
-        await _wait_for_signal()
-        logger.info("shutting down: no new connections, finishing requests in flight")
-        server.stop()
-        await services.inflight.drain(SHUTDOWN_GRACE)
-        await server.close_all_connections()
+        with matcher_pool() as pool:
+            realtime = build_realtime(config, services, pool)
+            app = make_app(services, realtime)
+            server = app.listen(config.port, config.address, xheaders=True)
+            await realtime.start(config)
+            logger.info("listening on http://%s:%d/", config.address, config.port)
+            await _wait_for_signal()
+            logger.info("shutting down: no new connections, finishing requests in flight")
+            server.stop()
+            await realtime.stop()
+            await services.inflight.drain(SHUTDOWN_GRACE)
+            await server.close_all_connections()
     finally:
         await runtime.close()
     logger.info("stopped")

@@ -11,6 +11,8 @@ import pytest
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import Config
+from unimatch import runtime
+from unimatch.realtime import build_realtime
 from unimatch.runtime import build_services
 from unimatch.store import Store
 from unimatch.store.embedded import EmbeddedMongo
@@ -80,9 +82,23 @@ def services(config, store, clock):
     return build_services(config, store, clock)
 
 
+@pytest.fixture(scope="session")
+def matcher_pool():
+    """The server's kind of matcher pool (a spawned process), shared by the session."""
+    with runtime.matcher_pool() as pool:
+        yield pool
+
+
 @pytest.fixture
-def app(services):
-    return make_app(services)
+def realtime(config, services, matcher_pool, io_loop):
+    realtime = build_realtime(config, services, matcher_pool)
+    yield realtime
+    io_loop.run_sync(realtime.stop)
+
+
+@pytest.fixture
+def app(services, realtime):
+    return make_app(services, realtime)
 
 
 class Api:
@@ -118,6 +134,12 @@ class Api:
 
     async def patch(self, path, body=None, **kw):
         return await self.request("PATCH", path, body, **kw)
+
+    async def login(self, email, password="correct-horse-7"):
+        """A fresh access token (e.g. after the test moved the clock)."""
+        status, body = await self.post("/api/token/", {"email": email, "password": password})
+        assert status == 200, body
+        return body["access"]
 
     async def register(self, email="ann@example.com", password="correct-horse-7", **fields):
         """Register a user; returns the 201 body (user, refresh, access)."""

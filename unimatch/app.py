@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import tornado.web
 
 from unimatch.config import Config
+from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.accounts import (MeHandler, RegisterHandler, TokenBlacklistHandler,
                                         TokenHandler, TokenRefreshHandler)
 from unimatch.handlers.base import NotFoundHandler
@@ -17,6 +18,7 @@ from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import TelegramAuthHandler
+from unimatch.ws.handler import SocketHandler
 
 
 class InFlight:
@@ -56,6 +58,7 @@ class Services:
     hasher: object
     clock: object
     schedule: object
+    rounds: object = None
     inflight: InFlight = dataclasses.field(default_factory=InFlight)
 
     def origin_allowed(self, origin: str, host: str) -> bool:
@@ -80,6 +83,7 @@ ROUTES = (
     ("users/api/hobby/total/", HobbyTotalHandler),
     ("users/api/days-to-match/", CountdownHandler),
     ("api/schema/", SchemaHandler),
+    ("admin-api/create-pairs/", CreatePairsHandler),
 )
 
 
@@ -91,11 +95,14 @@ def route(path: str) -> str:
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 
 
-def make_app(services: Services, extra_routes=()) -> tornado.web.Application:
+def make_app(services: Services, realtime=None) -> tornado.web.Application:
+    """The application; with ``realtime``, also its WebSocket endpoint."""
     args = {"services": services}
     handlers = [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
-    handlers.extend((pattern, handler, {**args, **kw}) for pattern, handler, kw in extra_routes)
+    if realtime is not None:
+        handlers.append((route("ws/"), SocketHandler,
+                         {**args, "hub": realtime.hub, "ticker": realtime.ticker}))
     return tornado.web.Application(
         handlers,
         default_handler_class=NotFoundHandler,

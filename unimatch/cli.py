@@ -6,9 +6,12 @@ database the service uses."""
 
 import argparse
 import asyncio
+import json
 import sys
 
 from unimatch import errors
+from unimatch.clock import Clock
+from unimatch.rounds import RoundService
 from unimatch.config import add_options, config_from_args
 from unimatch.runtime import StoreRuntime, configure_logging
 
@@ -24,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_options(add)
     listing = hobby_commands.add_parser("list", help="list every hobby")
     add_options(listing)
+
+    match_now = commands.add_parser("match-now", help="run a matching round immediately")
+    add_options(match_now)
 
     admin = commands.add_parser("create-admin", help="mark an existing user as staff")
     admin.add_argument("email")
@@ -71,7 +77,16 @@ async def _create_admin(store, args) -> int:
     return 0
 
 
+async def _match_now(store, args) -> int:
+    config = config_from_args(args)
+    rounds = RoundService(store, config.schedule(), Clock())
+    summary = await rounds.run_now()
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 COMMANDS = {
+    ("match-now", None): _match_now,
     ("hobbies", "add"): _hobbies_add,
     ("hobbies", "list"): _hobbies_list,
     ("create-admin", None): _create_admin,

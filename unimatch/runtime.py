@@ -1,7 +1,10 @@
 """Wiring shared by the server and the operator commands: open the
 configured store, build the services."""
 
+import concurrent.futures
+import contextlib
 import logging
+import multiprocessing
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
@@ -80,3 +83,16 @@ def configure_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("pymongo").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def matcher_pool():
+    """One worker process for the matcher: a big round runs there while the
+    event loop keeps serving (a thread would still hold the GIL). Spawned,
+    not forked, so the child inherits no sockets or event loop."""
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -7,7 +7,9 @@ from pymongo import AsyncMongoClient
 
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
+from unimatch.store.outbox import Outbox
 from unimatch.store.pairs import Pairs
+from unimatch.store.rounds import Rounds
 from unimatch.store.tokens import Blacklist
 from unimatch.store.users import Users
 
@@ -30,6 +32,8 @@ class Store:
         self.users = Users(db, self.counters)
         self.blacklist = Blacklist(db)
         self.pairs = Pairs(db, self.counters)
+        self.rounds = Rounds(db, self.counters)
+        self.outbox = Outbox(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000) -> "Store":
@@ -52,6 +56,8 @@ class Store:
         await self.hobbies.ensure_indexes()
         await self.blacklist.ensure_indexes()
         await self.pairs.ensure_indexes()
+        await self.rounds.ensure_indexes()
+        await self.outbox.ensure_indexes()
 
     async def drop(self) -> None:
         """Delete this database (tests use a fresh one each)."""

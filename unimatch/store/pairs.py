@@ -66,7 +66,9 @@ class Pairs:
         """Every pair the user has been in, newest first."""
         # Sorted here: nx-27017 sorts _id as text. One pair a week per user
         # keeps this small.
-        docs = [doc async for doc in self._col.find({"members": user_id})]
+        # "$in" rather than plain equality: nx-27017 finds nothing for an
+        # equality match on an indexed array field (pinned in test_store).
+        docs = [doc async for doc in self._col.find({"members": {"$in": [user_id]}})]
         return sorted(docs, key=lambda d: d["_id"], reverse=True)
 
     async def for_round(self, round_no: int) -> list[dict]:

@@ -98,6 +98,11 @@ class Users:
         cursor = self._col.find({"is_active_pair": {"$ne": False}}, {"hobby": 1})
         return {doc["_id"]: frozenset(doc.get("hobby") or ()) async for doc in cursor}
 
+    async def linked(self) -> dict[int, dict]:
+        """Users with a linked Telegram chat, by id (without secrets)."""
+        cursor = self._col.find({"chat_id": {"$ne": None}}, _NO_SECRETS)
+        return {doc["_id"]: doc async for doc in cursor}
+
     async def many(self, ids) -> dict[int, dict]:
         """Users by id (without secrets) for the ids that exist."""
         cursor = self._col.find({"_id": {"$in": list(set(ids))}}, _NO_SECRETS)

@@ -1,0 +1,149 @@
+"""Weekly rounds: exactly once per slot, across processes and crashes."""
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from unimatch.rounds import RoundService, slot_key
+
+TZ = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg has no DST
+
+
+async def _register_many(api, count, hobbies=((1, 2), (2, 3), (3, 4), (1, 4))):
+    users = []
+    for i in range(count):
+        body = await api.register(f"student{i}@example.com", first_name=f"Студент{i}",
+                                  hobby=list(hobbies[i % len(hobbies)]))
+        users.append(body)
+    return users
+
+
+def _monday_after(clock, hour=10, minute=0, seconds=30):
+    """Move ``clock`` to just after the next Monday 10:00 (service time)."""
+    now = clock.now().astimezone(TZ)
+    days = (7 - now.weekday()) % 7 or 7
+    target = dt.datetime.combine(now.date() + dt.timedelta(days=days), dt.time(hour, minute), TZ)
+    clock.set(target + dt.timedelta(seconds=seconds))
+    return target
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_due_round_runs_once_and_pairs_everyone(api, realtime, clock, store):
+    users = await _register_many(api, 7)
+    assert await realtime.rounds.run_due() is None, "nothing is owed before the first slot"
+    slot = _monday_after(clock)
+    summary = await realtime.rounds.run_due()
+    assert summary["participants"] == 7
+    assert (summary["groups"], summary["trios"], summary["pairs"]) == (3, 1, 5)
+    assert summary["created_at"] == slot.date().isoformat()
+    assert summary["scheduled_for"] == slot.strftime("%Y-%m-%d %H:%M:%S")
+    assert await realtime.rounds.run_due() is None, "the same slot never runs twice"
+
+    seen = {}
+    for user in users:
+        token = await api.login(user["user"]["email"])  # the old one expired meanwhile
+        status, items = await api.get("/users/api/pairs/", token=token)
+        assert status == 200 and items
+        assert {item["created_at"] for item in items} == {slot.date().isoformat()}
+        seen[user["user"]["id"]] = {item["partner"]["id"] for item in items}
+    assert sorted(len(p) for p in seen.values()) == [1, 1, 1, 1, 2, 2, 2]
+    for user_id, partners in seen.items():
+        for partner in partners:
+            assert user_id in seen[partner]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_two_instances_one_database_run_exactly_one_round(api, services, clock, store,
+                                                                 matcher_pool):
+    await _register_many(api, 10)
+    first = RoundService(store, services.schedule, clock, matcher_pool, owner="server-a")
+    second = RoundService(store, services.schedule, clock, matcher_pool, owner="server-b")
+    assert await first.run_due() is None  # both servers were up before the slot
+    _monday_after(clock)
+    results = await asyncio.gather(first.run_due(), second.run_due(), first.run_due())
+    done = [r for r in results if r is not None]
+    assert len(done) == 1
+    assert await store.db["rounds"].count_documents({}) == 1
+    assert await store.db["pairs"].count_documents({}) == 5
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_missed_weeks_run_one_round(api, realtime, clock, store):
+    await _register_many(api, 4)
+    await realtime.rounds.run_due()          # records when the scheduler first ran
+    _monday_after(clock)
+    clock.advance(dt.timedelta(weeks=3))      # the server was down for three more weeks
+    assert await realtime.rounds.run_due() is not None
+    assert await realtime.rounds.run_due() is None
+    assert await store.db["rounds"].count_documents({}) == 1
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_crash_mid_round_is_finished_by_the_retry_without_duplicates(
+        api, services, clock, store, matcher_pool):
+    await _register_many(api, 8)
+    await store.rounds.first_seen(clock.timestamp())  # the service ran before the slot
+    slot = _monday_after(clock)
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed", lease=60)
+    # Simulate the crash with the store itself: the first owner claimed the
+    # slot, saved its plan and wrote part of the pairs, then died.
+    round_doc = await store.rounds.claim(
+        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
+        owner="crashed", now=clock.timestamp(), lease=60)
+    participants = await store.users.participants()
+    plan = await crashed._match(participants, {}, seed=round_doc["number"])
+    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
+    await store.pairs.insert_round(round_doc["number"], slot.date().isoformat(), plan[:2], participants)
+
+    retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60)
+    assert await retry.run_due() is None, "the crashed owner's lease still holds"
+    # Registrations after the crash must not change the interrupted round.
+    await api.register("late@example.com")
+    clock.advance(61)
+    summary = await retry.run_due()
+    assert summary is not None and summary["round"] == round_doc["number"]
+    pairs = await store.pairs.for_round(round_doc["number"])
+    assert len(pairs) == 4
+    assert sorted(tuple(p["members"]) for p in pairs) == sorted(tuple(sorted(g)) for g in plan)
+    round_after = await store.rounds.get(slot_key(slot))
+    assert round_after["state"] == "done" and round_after["attempts"] == 2
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_history_is_never_repeated_while_avoidable(api, realtime, clock, store):
+    await _register_many(api, 6)
+    met = set()
+    for week in range(3):
+        summary = await realtime.rounds.run_now()
+        assert summary["repeats"] == 0, f"week {week}"
+        pairs = await store.pairs.for_round(summary["round"])
+        now = {tuple(p["members"]) for p in pairs}
+        assert not (now & met)
+        met |= now
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_opted_out_users_are_left_out(api, realtime, store):
+    users = await _register_many(api, 5)
+    status, _ = await api.patch("/auth/users/me/", {"is_active_pair": False},
+                                token=users[0]["access"])
+    assert status == 200
+    summary = await realtime.rounds.run_now()
+    assert summary["participants"] == 4
+    status, items = await api.get("/users/api/pairs/", token=users[0]["access"])
+    assert items == []
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_admin_create_pairs_needs_staff(api, store):
+    users = await _register_many(api, 4)
+    status, body = await api.post("/admin-api/create-pairs/", token=users[0]["access"])
+    assert status == 403
+    assert body == {"detail": "You do not have permission to perform this action."}
+    await store.users.set_staff(users[0]["user"]["email"])
+    status, body = await api.post("/admin-api/create-pairs", token=users[0]["access"])
+    assert status == 201
+    assert body["participants"] == 4 and body["pairs"] == 2 and body["repeats"] == 0
+    status, _ = await api.post("/admin-api/create-pairs/")
+    assert status == 401

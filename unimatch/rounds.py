@@ -1,0 +1,159 @@
+"""Weekly matching rounds: exactly once per scheduled slot, across
+processes and restarts, with the matcher run off the event loop."""
+
+import asyncio
+import datetime as dt
+import functools
+import itertools
+import logging
+import os
+import socket
+import uuid
+
+from unimatch.matcher import match
+from unimatch.schedule import format_local
+from unimatch.telegram.messages import match_message
+
+logger = logging.getLogger(__name__)
+
+LEASE = 300.0  # seconds a claimed round stays ours without renewal
+
+
+class RoundService:
+    """Runs rounds. ``executor`` runs the CPU-heavy matcher: a process pool
+    in the server, so a 100,000-person round leaves ticks and requests alone."""
+
+    def __init__(self, store, schedule, clock, executor=None, owner: str | None = None,
+                 lease: float = LEASE):
+        self.store = store
+        self.schedule = schedule
+        self.clock = clock
+        self.executor = executor
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = lease
+
+    async def run_due(self) -> dict | None:
+        """Run the round of the latest scheduled slot if nobody has: the
+        summary of the round run here, else None. Only the latest slot is
+        owed, so a server that was down for weeks runs one round, not many."""
+        now = self.clock.now()
+        slot_time = self.schedule.previous(now)
+        first_seen = await self.store.rounds.first_seen(now.timestamp())
+        if slot_time.timestamp() < first_seen:
+            return None
+        existing = await self.store.rounds.get(slot_key(slot_time))
+        if existing and (existing["state"] == "done" or existing["lease_until"] >= now.timestamp()):
+            return None
+        return await self._claim_and_run(slot_key(slot_time), slot_time, manual=False)
+
+    async def run_now(self) -> dict:
+        """Run an extra round immediately (operators and staff)."""
+        now = self.clock.now()
+        summary = await self._claim_and_run(f"manual:{now.isoformat()}:{uuid.uuid4().hex[:8]}",
+                                            now, manual=True)
+        if summary is None:  # cannot happen for a fresh slot key, but never return junk
+            raise RuntimeError("the manual round could not be claimed")
+        return summary
+
+    async def check(self) -> None:
+        """The periodic entry point: log, never raise (PeriodicCallback would
+        swallow it anyway, without context)."""
+        try:
+            summary = await self.run_due()
+        except Exception:
+            logger.exception("scheduled round check failed; will retry")
+            return
+        if summary:
+            logger.info("round %d done: %s", summary["round"], summary)
+
+    async def _claim_and_run(self, slot: str, slot_time: dt.datetime, manual: bool) -> dict | None:
+        now = self.clock.timestamp()
+        created_at = slot_time.astimezone(self.schedule.tz).date().isoformat()
+        round_doc = await self.store.rounds.claim(
+            slot, scheduled_for=slot_time.timestamp(), created_at=created_at,
+            owner=self.owner, now=now, lease=self.lease, manual=manual)
+        if round_doc is None:
+            return None
+        logger.info("round %d (%s) claimed by %s, attempt %d", round_doc["number"], slot,
+                    self.owner, round_doc.get("attempts", 1))
+        keeper = asyncio.ensure_future(self._keep_lease(slot))
+        try:
+            return await self._run(slot, slot_time, round_doc)
+        finally:
+            keeper.cancel()
+
+    async def _run(self, slot: str, slot_time: dt.datetime, round_doc: dict) -> dict | None:
+        number = round_doc["number"]
+        participants = await self.store.users.participants()
+        history = await self.store.pairs.history()
+        groups = round_doc.get("plan")
+        if groups is None:
+            # A retried round reuses its saved plan, so its pairs are the same.
+            groups = await self._match(participants, history, seed=number)
+            await self.store.rounds.save_plan(slot, self.owner, groups)
+        groups = [tuple(g) for g in groups]
+        await self.store.pairs.insert_round(number, round_doc["created_at"], groups, participants)
+        await self._enqueue_messages(number, groups, participants)
+        summary = _summary(number, round_doc["created_at"], format_local(slot_time, self.schedule.tz),
+                           participants, history, groups)
+        if not await self.store.rounds.finish(slot, self.owner, summary, self.clock.timestamp()):
+            logger.warning("round %d was taken over by another process before it finished", number)
+            return None
+        return summary
+
+    async def _match(self, participants, history, seed: int) -> list[tuple[int, ...]]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        groups = await loop.run_in_executor(
+            self.executor, functools.partial(match, participants, history, seed=seed))
+        logger.info("matched %d participants into %d groups in %.2f s",
+                    len(participants), len(groups), loop.time() - started)
+        return groups
+
+    async def _keep_lease(self, slot: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 5)
+            try:
+                await self.store.rounds.renew(slot, self.owner, self.clock.timestamp() + self.lease)
+            except Exception:
+                logger.exception("could not renew the lease of round %s", slot)
+
+    async def _enqueue_messages(self, number: int, groups, participants) -> None:
+        linked = await self.store.users.linked()
+        if not linked:
+            return
+        group_of = {m: g for g in groups for m in g if m in linked}
+        partner_ids = {p for g in group_of.values() for p in g}
+        users = {**await self.store.users.many(partner_ids - set(linked)), **linked}
+        names = {h["id"]: h["name"] for h in await self.store.hobbies.all()}
+        messages = [{
+            "_id": f"{number}:{member}", "chat_id": linked[member]["chat_id"], "user_id": member,
+            "round": number,
+            "text": match_message(linked[member], [users[p] for p in group if p != member and p in users],
+                                  participants, names),
+        } for member, group in group_of.items()]
+        added = await self.store.outbox.enqueue(messages, self.clock.timestamp())
+        if added:
+            logger.info("round %d: %d Telegram messages queued", number, added)
+
+
+def slot_key(slot_time: dt.datetime) -> str:
+    """A scheduled round's identity: its moment in UTC."""
+    return "scheduled:" + slot_time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _summary(number, created_at, scheduled_for, participants, history, groups) -> dict:
+    inner = [pair for g in groups for pair in itertools.combinations(sorted(g), 2)]
+    return {
+        "round": number,
+        "scheduled_for": scheduled_for,
+        "created_at": created_at,
+        "participants": len(participants),
+        "groups": len(groups),
+        "pairs": len(inner),
+        "trios": sum(1 for g in groups if len(g) == 3),
+        "repeats": sum(1 for pair in inner if pair in history),
+        "sharing_groups": sum(
+            1 for g in groups
+            if any(participants[a] & participants[b] for a, b in itertools.combinations(g, 2))),
+    }

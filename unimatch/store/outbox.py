@@ -1,0 +1,84 @@
+"""The durable Telegram outbox: rounds enqueue, the notifier delivers."""
+
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from unimatch.store._guard import translate_errors
+
+PENDING, SENDING, SENT, DROPPED = "pending", "sending", "sent", "dropped"
+_DUPLICATE_KEY = 11000
+
+
+@translate_errors
+class Outbox:
+    """A message document: ``_id`` (``"<round>:<user>"``: one message per
+    member per round, however often the round's last step is retried),
+    ``chat_id``, ``user_id``, ``text``, ``state``, ``attempts``,
+    ``not_before`` (epoch s), ``lease_until`` while sending, ``sent_at``.
+
+    A message is claimed (``pending`` -> ``sending``) atomically before it is
+    sent and marked ``sent`` after, so two senders never send the same one."""
+
+    def __init__(self, db):
+        self._col = db["outbox"]
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index("state")
+        await self._col.create_index("not_before")
+
+    async def enqueue(self, messages: list[dict], now: float) -> int:
+        """Add messages (each with ``_id``, ``chat_id``, ``user_id``, ``text``);
+        ids already present are skipped. Returns how many were added."""
+        if not messages:
+            return 0
+        rows = [{**m, "state": PENDING, "attempts": 0, "not_before": now, "created_at": now}
+                for m in messages]
+        try:
+            return len((await self._col.insert_many(rows, ordered=False)).inserted_ids)
+        except BulkWriteError as exc:
+            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+            return exc.details.get("nInserted", 0)
+
+    async def claim_due(self, now: float, lease: float, skip=()) -> dict | None:
+        """Claim one message that is due: pending, or stuck in ``sending``
+        past its lease (its sender died before it could record the result)."""
+        return await self._col.find_one_and_update(
+            {"_id": {"$nin": list(skip)}, "not_before": {"$lte": now},
+             "$or": [{"state": PENDING}, {"state": SENDING, "lease_until": {"$lt": now}}]},
+            {"$set": {"state": SENDING, "lease_until": now + lease}},
+            return_document=ReturnDocument.AFTER)
+
+    async def mark_sent(self, message_id: str, now: float) -> None:
+        await self._col.update_one({"_id": message_id},
+                                   {"$set": {"state": SENT, "sent_at": now},
+                                    "$unset": {"lease_until": ""}})
+
+    async def retry_later(self, message_id: str, not_before: float, error: str,
+                          count_attempt: bool = True) -> None:
+        """Put a claimed message back, due again at ``not_before``."""
+        update = {"$set": {"state": PENDING, "not_before": not_before, "last_error": error},
+                  "$unset": {"lease_until": ""}}
+        if count_attempt:
+            update["$inc"] = {"attempts": 1}
+        await self._col.update_one({"_id": message_id}, update)
+
+    async def drop(self, message_id: str, reason: str) -> None:
+        await self._col.update_one({"_id": message_id},
+                                   {"$set": {"state": DROPPED, "last_error": reason},
+                                    "$unset": {"lease_until": ""}})
+
+    async def drop_chat(self, chat_id: int, reason: str) -> int:
+        """Drop every undelivered message to a chat (the user blocked the bot)."""
+        result = await self._col.update_many(
+            {"chat_id": chat_id, "state": {"$in": [PENDING, SENDING]}},
+            {"$set": {"state": DROPPED, "last_error": reason}})
+        return result.modified_count
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages are in each state."""
+        return {state: await self._col.count_documents({"state": state})
+                for state in (PENDING, SENDING, SENT, DROPPED)}
+
+    async def get(self, message_id: str) -> dict | None:
+        return await self._col.find_one({"_id": message_id})

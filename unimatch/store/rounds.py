@@ -1,0 +1,93 @@
+"""Matching rounds: who runs one, its plan, and which are finished."""
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from unimatch.store._guard import translate_errors
+
+
+@translate_errors
+class Rounds:
+    """A round document: ``_id`` (the slot key: the scheduled moment in UTC,
+    or ``manual:...``), ``number`` (sequential; higher is more recent),
+    ``scheduled_for`` (epoch s), ``created_at`` (the round's date,
+    ``YYYY-MM-DD``), ``state`` (``running`` | ``done``), ``owner`` and
+    ``lease_until`` (epoch s) while running, ``plan`` (the groups, saved
+    before any pair is written), ``summary`` once done.
+
+    The claim is atomic, so a slot runs once across processes; a claim whose
+    owner died (lease past) can be taken over, and the new owner finishes
+    the saved plan rather than matching again."""
+
+    def __init__(self, db, counters):
+        self._col = db["rounds"]
+        self._meta = db["meta"]
+        self._counters = counters
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index("number", unique=True)
+        await self._col.create_index("state")
+
+    async def first_seen(self, now: float) -> float:
+        """When this database first met a round scheduler (set once).
+        Slots before it are not owed: a new install does not run last
+        week's round the moment it starts."""
+        # insert-then-read rather than an upsert with $setOnInsert, which
+        # nx-27017 ignores (pinned in tests/test_store_rounds.py).
+        try:
+            await self._meta.insert_one({"_id": "scheduler", "first_seen": now})
+        except DuplicateKeyError:
+            pass
+        return (await self._meta.find_one({"_id": "scheduler"}))["first_seen"]
+
+    async def claim(self, slot: str, *, scheduled_for: float, created_at: str,
+                    owner: str, now: float, lease: float, manual: bool = False) -> dict | None:
+        """Take slot ``slot`` for ``owner``: a new round, or one whose owner's
+        lease ran out. None when it is done or another owner holds it."""
+        existing = await self._col.find_one({"_id": slot}, {"plan": 0})
+        if existing is None:
+            doc = {"_id": slot, "number": await self._counters.next("rounds"),
+                   "scheduled_for": scheduled_for, "created_at": created_at, "manual": manual,
+                   "state": "running", "owner": owner, "lease_until": now + lease,
+                   "started_at": now, "attempts": 1}
+            try:
+                await self._col.insert_one(doc)
+                return doc
+            except DuplicateKeyError:
+                pass  # another process claimed it first; see whether it is live
+        return await self._col.find_one_and_update(
+            {"_id": slot, "state": "running", "lease_until": {"$lt": now}},
+            {"$set": {"owner": owner, "lease_until": now + lease}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+
+    async def renew(self, slot: str, owner: str, until: float) -> bool:
+        """Extend the lease; False if the round is no longer ours."""
+        result = await self._col.update_one(
+            {"_id": slot, "owner": owner, "state": "running"}, {"$set": {"lease_until": until}})
+        return result.matched_count == 1
+
+    async def save_plan(self, slot: str, owner: str, groups: list[tuple[int, ...]]) -> bool:
+        result = await self._col.update_one(
+            {"_id": slot, "owner": owner, "state": "running"},
+            {"$set": {"plan": [list(g) for g in groups]}})
+        return result.matched_count == 1
+
+    async def finish(self, slot: str, owner: str, summary: dict, now: float) -> bool:
+        result = await self._col.update_one(
+            {"_id": slot, "owner": owner, "state": "running"},
+            {"$set": {"state": "done", "summary": summary, "finished_at": now},
+             "$unset": {"plan": ""}})
+        return result.matched_count == 1
+
+    async def get(self, slot: str) -> dict | None:
+        return await self._col.find_one({"_id": slot})
+
+    async def done_after(self, number: int) -> list[dict]:
+        """Finished rounds numbered above ``number``, oldest first (no plans)."""
+        cursor = self._col.find({"state": "done", "number": {"$gt": number}}, {"plan": 0})
+        return sorted([doc async for doc in cursor], key=lambda d: d["number"])
+
+    async def last_done_number(self) -> int:
+        """The highest finished round number, 0 when none."""
+        numbers = [doc["number"] async for doc in self._col.find({"state": "done"}, {"number": 1})]
+        return max(numbers, default=0)

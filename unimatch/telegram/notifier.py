@@ -1,0 +1,157 @@
+"""Delivers the Telegram outbox with python-telegram-bot.
+
+At most ``rate`` messages a second overall and one a second per chat;
+``RetryAfter`` pauses sending for as long as Telegram asks; network errors
+retry with exponential backoff; ``Forbidden`` (the user blocked the bot)
+unlinks the chat and drops its messages.
+
+Each message is claimed in the store before it is sent and marked sent
+right after. A graceful stop finishes the message in hand, so restarts
+never send twice. Only a hard crash in the instant between Telegram's
+answer and that write leaves a message whose fate is unknown; it is sent
+again once its claim expires, because losing a match notice is the worse
+failure."""
+
+import asyncio
+import logging
+import random
+import warnings
+
+import telegram
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = 300.0
+CLAIM_LEASE = 60.0
+
+
+def make_bot(token: str, api_url: str) -> telegram.Bot:
+    """A Bot whose requests go to ``{api_url}/bot{token}/{method}``."""
+    return telegram.Bot(token, base_url=f"{api_url.rstrip('/')}/bot")
+
+
+class TelegramNotifier:
+    def __init__(self, store, clock, bot: telegram.Bot, *, rate: float = 25.0,
+                 per_chat_interval: float = 1.0):
+        self.store = store
+        self.clock = clock
+        self.bot = bot
+        self.min_gap = 1.0 / rate
+        self.per_chat_interval = per_chat_interval
+        self._next_send = 0.0      # loop time of the next send allowed by the global pace
+        self._paused_until = 0.0   # loop time until which Telegram asked us to wait
+        self._last_by_chat: dict[int, float] = {}
+        self._ready = False
+        self._stopping = False
+
+    async def deliver_due(self, limit: int = 500) -> int:
+        """Send due messages (up to ``limit``); returns how many were sent."""
+        loop = asyncio.get_running_loop()
+        if self._stopping or loop.time() < self._paused_until or not await self._ensure_ready():
+            return 0
+        sent = 0
+        deferred: list[str] = []
+        while sent < limit and not self._stopping:
+            message = await self.store.outbox.claim_due(self.clock.timestamp(), CLAIM_LEASE,
+                                                        skip=deferred)
+            if message is None:
+                break
+            if not await self._chat_ready(message):
+                deferred.append(message["_id"])
+                continue
+            outcome = await self._send(message)
+            if outcome == "sent":
+                sent += 1
+            elif outcome == "stop":
+                break
+        return sent
+
+    async def check(self) -> None:
+        """The periodic entry point: log, never raise."""
+        try:
+            await self.deliver_due()
+        except Exception:
+            logger.exception("Telegram delivery failed; will retry")
+
+    async def close(self) -> None:
+        self._stopping = True
+        if self._ready:
+            await self.bot.shutdown()
+
+    async def _ensure_ready(self) -> bool:
+        if not self._ready:
+            try:
+                await self.bot.initialize()
+            except TelegramError as exc:
+                logger.warning("Telegram bot not reachable yet (%s); will retry", exc)
+                return False
+            self._ready = True
+            logger.info("Telegram notifications on as @%s", self.bot.username)
+        return True
+
+    async def _chat_ready(self, message: dict) -> bool:
+        """Wait for the global pace; put the message back when its chat got
+        a message less than ``per_chat_interval`` ago."""
+        loop = asyncio.get_running_loop()
+        last = self._last_by_chat.get(message["chat_id"])
+        if last is not None and loop.time() - last < self.per_chat_interval:
+            await self.store.outbox.retry_later(
+                message["_id"], self.clock.timestamp() + self.per_chat_interval,
+                "per-chat rate limit", count_attempt=False)
+            return False
+        delay = self._next_send - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return True
+
+    async def _send(self, message: dict) -> str:
+        loop = asyncio.get_running_loop()
+        chat_id = message["chat_id"]
+        self._next_send = loop.time() + self.min_gap
+        try:
+            await self.bot.send_message(chat_id=chat_id, text=message["text"])
+        except RetryAfter as exc:
+            wait = _seconds(exc)
+            logger.warning("Telegram asks to wait %.0f s", wait)
+            self._paused_until = loop.time() + wait
+            await self.store.outbox.retry_later(message["_id"], self.clock.timestamp() + wait,
+                                                str(exc), count_attempt=False)
+            return "stop"
+        except Forbidden as exc:
+            user_id = await self.store.users.unlink_telegram(chat_id)
+            await self.store.outbox.drop_chat(chat_id, str(exc))
+            logger.info("chat %s blocked the bot; unlinked user %s", chat_id, user_id)
+            return "dropped"
+        except BadRequest as exc:
+            await self.store.outbox.drop(message["_id"], str(exc))
+            logger.warning("Telegram refused message %s: %s", message["_id"], exc)
+            return "dropped"
+        except (NetworkError, TelegramError) as exc:
+            return await self._retry(message, exc)
+        self._last_by_chat[chat_id] = loop.time()
+        await self.store.outbox.mark_sent(message["_id"], self.clock.timestamp())
+        return "sent"
+
+    async def _retry(self, message: dict, exc: Exception) -> str:
+        attempts = message.get("attempts", 0) + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self.store.outbox.drop(message["_id"], f"gave up: {exc}")
+            logger.error("giving up on message %s after %d attempts: %s",
+                         message["_id"], attempts, exc)
+            return "dropped"
+        backoff = min(MAX_BACKOFF, 2.0 ** attempts) * random.uniform(0.8, 1.2)
+        await self.store.outbox.retry_later(message["_id"], self.clock.timestamp() + backoff, str(exc))
+        logger.warning("sending message %s failed (%s); retry in %.0f s",
+                       message["_id"], exc, backoff)
+        # The network is likely down for every message: stop this batch.
+        return "stop"
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after will become a timedelta; accept both.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -1,0 +1,79 @@
+"""The socket endpoint: countdown ticks for everyone, match alerts for
+authenticated users."""
+
+import json
+import logging
+
+import tornado.websocket
+
+from unimatch import errors
+from unimatch.auth.tokens import ACCESS
+
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_TOKEN = 4401
+MAX_MESSAGE = 64 * 1024
+
+
+class SocketHandler(tornado.websocket.WebSocketHandler):
+    def initialize(self, services, hub, ticker):
+        self.services = services
+        self.hub = hub
+        self.ticker = ticker
+
+    def check_origin(self, origin: str) -> bool:
+        return self.services.origin_allowed(origin, self.request.host)
+
+    def get_compression_options(self):
+        return None  # ticks are tiny; per-socket deflate state costs more than it saves
+
+    async def open(self, *args):
+        if not self.hub.add(self):
+            self.close(1001, "server shutting down")
+            return
+        token = self.get_query_argument("token", None)
+        if token is not None and not await self._authenticate(token):
+            return
+        self._send(self.ticker.frame())
+
+    async def on_message(self, message):
+        try:
+            data = json.loads(message)
+        except ValueError:
+            self._send_json({"type": "error", "detail": "Messages must be JSON objects."})
+            return
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "ping":
+            self._send_json({"type": "pong"})
+        elif kind == "auth":
+            await self._authenticate(data.get("token"))
+        else:
+            self._send_json({"type": "error", "detail": f"Unknown message type: {kind!r}."})
+
+    def on_close(self):
+        self.hub.remove(self)
+
+    async def _authenticate(self, token) -> bool:
+        try:
+            claims = self.services.tokens.decode(token, ACCESS)
+            user = await self.services.store.users.get(claims["user_id"])
+        except errors.InvalidToken:
+            user = None
+        except errors.StoreUnavailable:
+            self.close(1011, "database unavailable, retry later")
+            return False
+        if user is None:
+            self.close(CLOSE_BAD_TOKEN, "Given token not valid for any token type")
+            return False
+        self.hub.identify(self, user["_id"])
+        self._send_json({"type": "auth_ok", "user_id": user["_id"]})
+        return True
+
+    def _send_json(self, payload: dict) -> None:
+        self._send(json.dumps(payload, ensure_ascii=False))
+
+    def _send(self, frame: str) -> None:
+        try:
+            self.write_message(frame)
+        except tornado.websocket.WebSocketClosedError:
+            self.hub.remove(self)

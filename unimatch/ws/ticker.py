@@ -1,0 +1,19 @@
+"""Countdown ticks: one frame built per tick and sent to every socket."""
+
+import json
+
+
+class Ticker:
+    def __init__(self, hub, schedule, clock):
+        self.hub = hub
+        self.schedule = schedule
+        self.clock = clock
+
+    def frame(self) -> str:
+        """The current tick, agreeing with ``users/api/days-to-match/``."""
+        countdown = self.schedule.countdown(self.clock.now())
+        return json.dumps({"type": "tick", **countdown})
+
+    def tick(self) -> None:
+        if len(self.hub):
+            self.hub.broadcast(self.frame())
