@@ -1,0 +1,177 @@
+"""The WebSocket endpoint, end to end with Tornado's websocket client."""
+
+import asyncio
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from unimatch.rounds import RoundService
+
+
+@pytest.fixture
+def ws_url(base_url, http_server):
+    return base_url.replace("http://", "ws://") + "/ws/"
+
+
+async def _connect(url, origin=None):
+    headers = {"Origin": origin} if origin else {}
+    return await websocket_connect(HTTPRequest(url, headers=headers))
+
+
+async def _next(conn, kind, timeout=5):
+    """The next frame of type ``kind``, skipping ticks and others."""
+    while True:
+        raw = await asyncio.wait_for(conn.read_message(), timeout)
+        assert raw is not None, f"socket closed ({conn.close_code}) waiting for {kind}"
+        frame = json.loads(raw)
+        if frame["type"] == kind:
+            return frame
+
+
+@pytest.mark.gen_test
+async def test_anonymous_socket_gets_a_tick_agreeing_with_the_countdown(api, ws_url, realtime):
+    conn = await _connect(ws_url)
+    tick = await _next(conn, "tick")
+    status, countdown = await api.get("/users/api/days-to-match/")
+    assert status == 200
+    for key in ("days_left", "hours_left", "minutes_left", "next_match_at"):
+        assert tick[key] == countdown[key]
+    assert set(tick) == {"type", "days_left", "hours_left", "minutes_left", "seconds_left",
+                         "next_match_at", "server_time"}
+    realtime.ticker.tick()  # the periodic callback's work, once
+    assert (await _next(conn, "tick"))["next_match_at"] == countdown["next_match_at"]
+    conn.close()
+
+
+@pytest.mark.gen_test
+async def test_path_without_slash_and_ping(base_url, http_server):
+    conn = await _connect(base_url.replace("http://", "ws://") + "/ws")
+    conn.write_message(json.dumps({"type": "ping"}))
+    assert await _next(conn, "pong") == {"type": "pong"}
+    conn.write_message("not json")
+    assert (await _next(conn, "error"))["detail"]
+    conn.close()
+
+
+@pytest.mark.gen_test
+async def test_auth_by_query_and_by_message(api, ws_url):
+    user = await api.register("ann@example.com")
+    conn = await _connect(ws_url + "?token=" + user["access"])
+    assert (await _next(conn, "auth_ok"))["user_id"] == user["user"]["id"]
+    conn.close()
+    conn = await _connect(ws_url)
+    conn.write_message(json.dumps({"type": "auth", "token": user["access"]}))
+    assert (await _next(conn, "auth_ok"))["user_id"] == user["user"]["id"]
+    conn.close()
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("token", ["garbage", "", "refresh"])
+async def test_bad_token_closes_with_4401(api, ws_url, token):
+    user = await api.register("ann@example.com")
+    if token == "refresh":
+        token = user["refresh"]  # the wrong type of token
+    conn = await _connect(ws_url)
+    conn.write_message(json.dumps({"type": "auth", "token": token}))
+    while await conn.read_message() is not None:
+        pass
+    conn.close()
+    assert conn.close_code == 4401
+    assert conn.close_reason
+
+
+@pytest.mark.gen_test
+async def test_expired_token_closes_with_4401(api, ws_url, clock):
+    user = await api.register("ann@example.com")
+    clock.advance(16 * 60)
+    conn = await _connect(ws_url + "?token=" + user["access"])
+    while await conn.read_message() is not None:
+        pass
+    conn.close()
+    assert conn.close_code == 4401
+
+
+@pytest.mark.gen_test
+async def test_foreign_origin_is_refused_same_origin_allowed(ws_url, base_url):
+    with pytest.raises(HTTPClientError) as refused:
+        await _connect(ws_url, origin="http://evil.example")
+    assert refused.value.code == 403
+    conn = await _connect(ws_url, origin=base_url)
+    assert (await _next(conn, "tick"))
+    conn.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_match_alert_reaches_each_member(api, ws_url, realtime):
+    users = [await api.register(f"s{i}@example.com", first_name=f"Имя{i}", hobby=[1, 2])
+             for i in range(2)]
+    outsider = await api.register("late@example.com")
+    conns = []
+    for user in users:
+        conn = await _connect(ws_url + "?token=" + user["access"])
+        await _next(conn, "auth_ok")
+        conns.append(conn)
+    anonymous = await _connect(ws_url)
+    await realtime.alerts.start()
+    await api.patch("/auth/users/me/", {"is_active_pair": False}, token=outsider["access"])
+    summary = await realtime.rounds.run_now()
+    assert summary["pairs"] == 1
+    assert await realtime.alerts.poll() == 2
+    for me, other, conn in ((users[0], users[1], conns[0]), (users[1], users[0], conns[1])):
+        alert = await _next(conn, "match")
+        [item] = alert["pairs"]
+        assert item["partner"] == {"id": other["user"]["id"], "first_name": other["user"]["first_name"],
+                                   "last_name": "", "email": other["user"]["email"]}
+        assert item["created_at"] == summary["created_at"]
+        assert set(item["common_hobbies"]) == {"Программирование", "Спорт"}
+        status, listed = await api.get("/users/api/pairs/", token=me["access"])
+        assert listed[0] == item
+    assert await realtime.alerts.poll() == 0, "a round is announced once"
+    realtime.ticker.tick()
+    assert (await _next(anonymous, "tick"))  # anonymous sockets only tick
+    for conn in (*conns, anonymous):
+        conn.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_round_from_another_process_is_announced_by_the_periodic_poll(
+        api, ws_url, realtime, config, services, store, clock):
+    users = [await api.register(f"s{i}@example.com") for i in range(2)]
+    conn = await _connect(ws_url + "?token=" + users[0]["access"])
+    await _next(conn, "auth_ok")
+    await realtime.start(config)
+    # Another server process on the same database runs the round.
+    other = RoundService(store, services.schedule, clock, owner="other-process")
+    await other.run_now()
+    alert = await _next(conn, "match", timeout=2.5)
+    assert alert["pairs"][0]["partner"]["id"] == users[1]["user"]["id"]
+    conn.close()
+
+
+@pytest.mark.gen_test
+async def test_shutdown_closes_sockets_cleanly(ws_url, realtime):
+    conn = await _connect(ws_url)
+    await _next(conn, "tick")
+    await realtime.stop()
+    assert await conn.read_message() is None
+    conn.close()
+    assert conn.close_code == 1001
+    late = await _connect(ws_url)  # a socket opened during shutdown is turned away
+    assert await late.read_message() is None
+    late.close()
+    assert late.close_code == 1001
+
+
+@pytest.mark.gen_test
+async def test_a_vanished_client_does_not_disturb_the_others(ws_url, realtime):
+    gone = await _connect(ws_url)
+    await _next(gone, "tick")
+    stays = await _connect(ws_url)
+    await _next(stays, "tick")
+    gone.close()
+    for _ in range(3):
+        realtime.ticker.tick()
+        assert (await _next(stays, "tick"))
+    stays.close()
