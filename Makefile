@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench-matcher clean
+.PHONY: install run test bench-matcher bench-round clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ test: install
 
 bench-matcher: install
 	$(PY) bench/matcher.py $(ARGS)
+
+bench-round: install
+	$(PY) bench/round.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
