@@ -6,6 +6,7 @@ import signal
 import sys
 
 from unimatch.app import make_app
+from unimatch.errors import StoreUnavailable
 from unimatch.clock import Clock
 from unimatch.config import parse_config
 from unimatch.realtime import build_realtime
@@ -20,7 +21,11 @@ async def main(argv=None) -> int:
     config = parse_config(argv)
     configure_logging(config.log_level)
     logger.info("starting with %r", config)
-    runtime = await StoreRuntime.open(config)
+    try:
+        runtime = await StoreRuntime.open(config)
+    except (StoreUnavailable, RuntimeError) as exc:
+        logger.error("cannot start: %s", exc)
+        return 1
     try:
         services = build_services(config, runtime.store, Clock())
         added = await services.store.hobbies.seed_defaults()

@@ -108,6 +108,9 @@ def make_app(services: Services, realtime=None) -> tornado.web.Application:
         default_handler_class=NotFoundHandler,
         default_handler_args=args,
         compress_response=True,
+        # Pings find sockets whose client vanished without closing them.
+        websocket_ping_interval=20,
+        websocket_ping_timeout=60,
         static_path=str(PACKAGE_DIR / "static"),
         template_path=str(PACKAGE_DIR / "templates"),
         static_url_prefix="/static/",

@@ -19,7 +19,7 @@ class Config:
     port: int = 8000
     address: str = "127.0.0.1"
     data_dir: str = "./data"
-    mongo_url: str | None = None
+    mongo_url: str | None = dataclasses.field(default=None, repr=False)  # may hold a password
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     match_weekday: int = 0
     match_time: dt.time = dt.time(10, 0)

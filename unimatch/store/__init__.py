@@ -4,6 +4,9 @@ import logging
 from urllib.parse import urlsplit
 
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from unimatch.errors import StoreUnavailable
 
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
@@ -46,6 +49,9 @@ class Store:
         try:
             await client.admin.command("ping")
             await store.ensure_indexes()
+        except PyMongoError as exc:
+            await client.close()
+            raise StoreUnavailable(f"cannot use the database: {exc}") from exc
         except BaseException:
             await client.close()
             raise
