@@ -45,9 +45,16 @@ class TelegramNotifier:
         self._last_by_chat: dict[int, float] = {}
         self._ready = False
         self._stopping = False
+        # One delivery at a time: the pace above is shared state, and close()
+        # must wait for the message in hand instead of cutting its request.
+        self._delivering = asyncio.Lock()
 
     async def deliver_due(self, limit: int = 500) -> int:
         """Send due messages (up to ``limit``); returns how many were sent."""
+        async with self._delivering:
+            return await self._deliver(limit)
+
+    async def _deliver(self, limit: int) -> int:
         loop = asyncio.get_running_loop()
         if self._stopping or loop.time() < self._paused_until or not await self._ensure_ready():
             return 0
@@ -76,9 +83,13 @@ class TelegramNotifier:
             logger.exception("Telegram delivery failed; will retry")
 
     async def close(self) -> None:
+        """Stop after the message in hand (its result is recorded), then
+        shut the bot down."""
         self._stopping = True
-        if self._ready:
-            await self.bot.shutdown()
+        async with self._delivering:
+            if self._ready:
+                self._ready = False
+                await self.bot.shutdown()
 
     async def _ensure_ready(self) -> bool:
         if not self._ready:

@@ -1,0 +1,326 @@
+"""Telegram match notices: a real Bot talking HTTP to a fake Bot API, the
+outbox in the real store; exactly one message per linked member per round."""
+
+import asyncio
+import collections
+
+import pytest
+
+from conftest import TEST_BOT_TOKEN
+from fake_telegram import (BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1,
+                           FakeTelegram)
+from unimatch.rounds import RoundService, slot_key
+from unimatch.telegram.notifier import CLAIM_LEASE, TelegramNotifier, make_bot
+
+HOBBIES = ((1, 2), (2, 3), (3, 4), (1, 4))
+FIRST_CHAT = 1001
+
+# RetryAfter's constructor itself warns that retry_after will become a
+# timedelta (PTB 22.2+); production ignores DeprecationWarning subclasses.
+ignore_retry_after_deprecation = pytest.mark.filterwarnings(
+    "ignore:.*attribute `retry_after` will be of type:DeprecationWarning")
+
+
+@pytest.fixture
+def fake_telegram(io_loop):
+    fake = FakeTelegram()
+    fake.start()
+    yield fake
+    io_loop.run_sync(fake.stop)
+
+
+@pytest.fixture
+def config_overrides(fake_telegram):
+    return {"telegram_api_url": fake_telegram.url}
+
+
+@pytest.fixture
+def new_notifier(store, clock, fake_telegram, io_loop):
+    """Another notifier on the same outbox, as after a restart."""
+    made = []
+
+    def new():
+        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
+        return made[-1]
+    yield new
+    for notifier in made:
+        io_loop.run_sync(notifier.close)
+
+
+async def _cohort(api, store, count, linked=None):
+    """Register ``count`` students; link the first ``linked`` (all by default)
+    to chats FIRST_CHAT, FIRST_CHAT + 1, ... Returns the registered bodies."""
+    linked = count if linked is None else linked
+    users = []
+    for i in range(count):
+        body = await api.register(f"student{i}@example.com", first_name=f"Имя{i}",
+                                  last_name=f"Фамилия{i}", hobby=list(HOBBIES[i % len(HOBBIES)]))
+        if i < linked:
+            await store.users.link_telegram(body["user"]["id"], FIRST_CHAT + i)
+        users.append(body)
+    return users
+
+
+async def _partners(store, round_no) -> dict[int, set[int]]:
+    partners = collections.defaultdict(set)
+    for pair in await store.pairs.for_round(round_no):
+        a, b = pair["members"]
+        partners[a].add(b)
+        partners[b].add(a)
+    return partners
+
+
+async def _states(store) -> dict[str, str]:
+    return {doc["_id"]: doc["state"] async for doc in store.db["outbox"].find({})}
+
+
+def _per_chat(fake) -> collections.Counter:
+    return collections.Counter(call.chat_id for call in fake.sends())
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_each_linked_member_gets_one_russian_message_about_the_round(
+        api, store, realtime, fake_telegram):
+    users = await _cohort(api, store, 7, linked=4)
+    summary = await realtime.rounds.run_now()
+    assert await realtime.notifier.deliver_due() == 4
+
+    by_id = {u["user"]["id"]: u["user"] for u in users}
+    chat_of = {u["user"]["id"]: FIRST_CHAT + i for i, u in enumerate(users[:4])}
+    hobby_name = {h["id"]: h["name"] for h in await store.hobbies.all()}
+    partners = await _partners(store, summary["round"])
+    assert {call.method for call in fake_telegram.calls} == {"getMe", "sendMessage"}
+    assert {call.token for call in fake_telegram.calls} == {TEST_BOT_TOKEN}
+    assert _per_chat(fake_telegram) == {chat: 1 for chat in chat_of.values()}
+    for user_id, chat_id in chat_of.items():
+        [call] = fake_telegram.sends(chat_id)
+        assert call.text.startswith(f"🎉 Привет, {by_id[user_id]['first_name']}!")
+        assert "Напишите друг другу" in call.text
+        mine = set(by_id[user_id]["hobby"])
+        for partner_id in partners[user_id]:
+            partner = by_id[partner_id]
+            assert f"{partner['first_name']} {partner['last_name']} — {partner['email']}" in call.text
+            shared = sorted(hobby_name[h] for h in mine & set(partner["hobby"]))
+            if shared:
+                assert f"Общие увлечения: {', '.join(shared)}" in call.text
+        others = set(by_id) - partners[user_id] - {user_id}
+        assert not any(by_id[o]["email"] in call.text for o in others)
+    assert await _states(store) == {f"{summary['round']}:{u}": "sent" for u in chat_of}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_retried_round_and_repeated_delivery_send_nothing_more(
+        api, store, realtime, services, clock, matcher_pool, fake_telegram, new_notifier):
+    await _cohort(api, store, 4)
+    await store.rounds.first_seen(clock.timestamp())
+    clock.advance(7 * 24 * 3600)
+    # A first owner ran the round up to its messages, which went out, then
+    # died before marking the round done.
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed", lease=60)
+    slot = services.schedule.previous(clock.now())
+    round_doc = await store.rounds.claim(slot_key(slot), scheduled_for=slot.timestamp(),
+                                         created_at=slot.date().isoformat(), owner="crashed",
+                                         now=clock.timestamp(), lease=60)
+    participants = await store.users.participants()
+    plan = await crashed._match(participants, {}, seed=round_doc["number"])
+    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
+    await store.pairs.insert_round(round_doc["number"], slot.date().isoformat(), plan, participants)
+    await crashed._enqueue_messages(round_doc["number"], plan, participants)
+    assert await realtime.notifier.deliver_due() == 4
+
+    clock.advance(61)
+    retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60)
+    summary = await retry.run_due()
+    assert summary["round"] == round_doc["number"]
+    await retry._enqueue_messages(round_doc["number"], plan, participants)
+    clock.advance(10)
+    assert await realtime.notifier.deliver_due() == 0
+    # A fresh sender, with no memory of what went out, finds nothing either.
+    assert await new_notifier().deliver_due() == 0
+    assert _per_chat(fake_telegram) == {FIRST_CHAT + i: 1 for i in range(4)}
+    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 4, "dropped": 0}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_restart_midway_sends_every_message_exactly_once(
+        api, store, realtime, fake_telegram, new_notifier):
+    await _cohort(api, store, 6)
+    await realtime.rounds.run_now()
+    assert await realtime.notifier.deliver_due(limit=2) == 2
+    await realtime.notifier.close()
+    assert await realtime.notifier.deliver_due() == 0, "a stopped notifier sends nothing"
+
+    assert await new_notifier().deliver_due() == 4
+    assert _per_chat(fake_telegram) == {FIRST_CHAT + i: 1 for i in range(6)}
+    assert set((await _states(store)).values()) == {"sent"}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_graceful_stop_finishes_the_message_in_hand(
+        api, store, realtime, fake_telegram, new_notifier):
+    await _cohort(api, store, 2)
+    await realtime.rounds.run_now()
+    release = fake_telegram.hold_next()
+    delivery = asyncio.ensure_future(realtime.notifier.deliver_due())
+    await fake_telegram.held.wait()          # Telegram has the first message
+    stopping = asyncio.ensure_future(realtime.notifier.close())
+    await asyncio.sleep(0.05)
+    release.set()                            # ... and answers it during the stop
+    assert await delivery == 1
+    await stopping
+    assert await store.outbox.counts() == {"pending": 1, "sending": 0, "sent": 1, "dropped": 0}
+
+    assert await new_notifier().deliver_due() == 1
+    assert _per_chat(fake_telegram) == {FIRST_CHAT: 1, FIRST_CHAT + 1: 1}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_crashed_senders_message_is_sent_once_its_claim_expires(
+        api, store, realtime, clock, fake_telegram):
+    await _cohort(api, store, 3)
+    await realtime.rounds.run_now()
+    # A sender claimed one message and died before sending or recording it.
+    stuck = await store.outbox.claim_due(clock.timestamp(), CLAIM_LEASE)
+    assert await realtime.notifier.deliver_due() == 2
+    clock.advance(CLAIM_LEASE - 5)
+    assert await realtime.notifier.deliver_due() == 0
+    assert (await store.outbox.get(stuck["_id"]))["state"] == "sending"
+    clock.advance(10)
+    assert await realtime.notifier.deliver_due() == 1
+    assert (await store.outbox.get(stuck["_id"]))["state"] == "sent"
+    assert _per_chat(fake_telegram) == {FIRST_CHAT + i: 1 for i in range(3)}
+
+
+@ignore_retry_after_deprecation
+@pytest.mark.gen_test(timeout=30)
+async def test_retry_after_pauses_all_sending_then_delivers_once(
+        api, store, realtime, clock, fake_telegram):
+    await _cohort(api, store, 2)
+    await realtime.rounds.run_now()
+    fake_telegram.fail_next(RETRY_AFTER_1)
+    assert await realtime.notifier.deliver_due() == 0
+    [refused] = fake_telegram.sends(delivered=False)
+    assert refused.status == 429
+    doc = await store.db["outbox"].find_one({"chat_id": refused.chat_id})
+    assert doc["state"] == "pending" and doc["attempts"] == 0
+    assert doc["not_before"] > clock.timestamp()
+
+    clock.advance(5)  # the pause is kept on the event loop's clock
+    assert await realtime.notifier.deliver_due() == 0
+    assert len(fake_telegram.sends(delivered=False)) == 1, "nothing at all is sent while paused"
+    await asyncio.sleep(1.0)
+    assert await realtime.notifier.deliver_due() == 2
+
+    calls = fake_telegram.sends(refused.chat_id, delivered=False)
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0
+    assert _per_chat(fake_telegram) == {FIRST_CHAT: 1, FIRST_CHAT + 1: 1}
+    assert set((await _states(store)).values()) == {"sent"}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_blocked_bot_unlinks_the_chat_and_drops_its_messages(
+        api, store, realtime, clock, fake_telegram):
+    users = await _cohort(api, store, 3, linked=2)
+    blocked_chat = FIRST_CHAT + 1
+    fake_telegram.fail_chat(blocked_chat, BLOCKED)
+    first = await realtime.rounds.run_now()
+    second = await realtime.rounds.run_now()  # queued before anything went out
+    assert await realtime.notifier.deliver_due() == 1
+
+    status, me = await api.get("/auth/users/me/", token=users[1]["access"])
+    assert status == 200 and me["chat_id"] is None
+    blocker = users[1]["user"]["id"]
+    states = await _states(store)
+    assert states[f"{first['round']}:{blocker}"] == "dropped"
+    assert states[f"{second['round']}:{blocker}"] == "dropped"
+    # The link is gone: the chat can belong to someone else now.
+    relinked = await store.users.link_telegram(users[2]["user"]["id"], blocked_chat)
+    assert relinked["chat_id"] == blocked_chat
+
+    clock.advance(3600)
+    await asyncio.sleep(1.0)  # past the per-chat interval of the other chat
+    assert await realtime.notifier.deliver_due() == 1  # the other member's second message
+    assert len(fake_telegram.sends(blocked_chat, delivered=False)) == 1, "never retried"
+    assert _per_chat(fake_telegram) == {FIRST_CHAT: 2}
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_refused_message_is_dropped_and_the_rest_go_out(
+        api, store, realtime, clock, fake_telegram):
+    users = await _cohort(api, store, 2)
+    fake_telegram.fail_chat(FIRST_CHAT, CHAT_NOT_FOUND)
+    summary = await realtime.rounds.run_now()
+    assert await realtime.notifier.deliver_due() == 1
+    states = await _states(store)
+    assert states[f"{summary['round']}:{users[0]['user']['id']}"] == "dropped"
+    assert states[f"{summary['round']}:{users[1]['user']['id']}"] == "sent"
+    clock.advance(3600)
+    assert await realtime.notifier.deliver_due() == 0
+    assert len(fake_telegram.sends(FIRST_CHAT, delivered=False)) == 1
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("failure", [BAD_GATEWAY, DROP], ids=["502", "connection-drop"])
+async def test_network_error_retries_after_a_backoff(
+        api, store, realtime, clock, fake_telegram, failure):
+    users = await _cohort(api, store, 1)
+    await api.register("unlinked@example.com")
+    summary = await realtime.rounds.run_now()
+    message_id = f"{summary['round']}:{users[0]['user']['id']}"
+    fake_telegram.fail_next(failure)
+    assert await realtime.notifier.deliver_due() == 0
+    doc = await store.outbox.get(message_id)
+    assert doc["state"] == "pending" and doc["attempts"] == 1
+    wait = doc["not_before"] - clock.timestamp()
+    assert wait > 1.0
+
+    clock.advance(wait - 0.5)
+    assert await realtime.notifier.deliver_due() == 0
+    assert len(fake_telegram.sends(delivered=False)) == 1, "not resent before the backoff"
+    clock.advance(1.0)
+    assert await realtime.notifier.deliver_due() == 1
+    assert [c.status for c in fake_telegram.sends(delivered=False)] == [
+        0 if failure == DROP else 502, 200]
+    assert (await store.outbox.get(message_id))["state"] == "sent"
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_at_most_25_messages_in_any_second(api, store, realtime, fake_telegram):
+    await _cohort(api, store, 30)
+    await realtime.rounds.run_now()
+    assert await realtime.notifier.deliver_due() == 30
+
+    times = sorted(call.at for call in fake_telegram.sends())
+    assert len(times) == 30 and len(_per_chat(fake_telegram)) == 30
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 25
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_at_most_one_message_a_second_per_chat(api, store, realtime, clock, fake_telegram):
+    await _cohort(api, store, 4)
+    first = await realtime.rounds.run_now()
+    second = await realtime.rounds.run_now()
+    assert await realtime.notifier.deliver_due() == 4
+    clock.advance(5)  # the per-chat spacing is kept on the event loop's clock
+    assert await realtime.notifier.deliver_due() == 0
+    await asyncio.sleep(1.0)
+    clock.advance(5)
+    assert await realtime.notifier.deliver_due() == 4
+
+    assert set((await _states(store)).values()) == {"sent"}
+    rounds = {first["round"], second["round"]}
+    assert {doc["round"] async for doc in store.db["outbox"].find({})} == rounds
+    for chat_id in range(FIRST_CHAT, FIRST_CHAT + 4):
+        one, two = fake_telegram.sends(chat_id)
+        assert two.at - one.at >= 1.0
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("config_overrides", [{"telegram_bot_token": None}])
+async def test_without_a_token_notifications_are_off(api, store, realtime):
+    await _cohort(api, store, 4, linked=2)
+    assert realtime.notifier is None
+    summary = await realtime.rounds.run_now()
+    assert summary["participants"] == 4 and summary["pairs"] == 2
