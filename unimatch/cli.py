@@ -79,7 +79,8 @@ async def _create_admin(store, args) -> int:
 
 async def _match_now(store, args) -> int:
     config = config_from_args(args)
-    rounds = RoundService(store, config.schedule(), Clock())
+    rounds = RoundService(store, config.schedule(), Clock(),
+                          notify=bool(config.telegram_bot_token))
     summary = await rounds.run_now()
     print(json.dumps(summary, ensure_ascii=False))
     return 0

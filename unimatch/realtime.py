@@ -54,12 +54,13 @@ def build_realtime(config, services, executor=None, bot=None) -> Realtime:
     """Wire the realtime parts; ``bot`` overrides the one built from the
     configuration (None and no token: notifications off)."""
     hub = Hub()
-    rounds = RoundService(services.store, services.schedule, services.clock, executor)
-    services.rounds = rounds
     if bot is None and config.telegram_bot_token:
         bot = make_bot(config.telegram_bot_token, config.telegram_api_url)
     if bot is None:
         logger.info("Telegram notifications off: TELEGRAM_BOT_TOKEN is not set")
+    rounds = RoundService(services.store, services.schedule, services.clock, executor,
+                          notify=bot is not None)
+    services.rounds = rounds
     notifier = TelegramNotifier(services.store, services.clock, bot) if bot else None
     return Realtime(hub=hub, ticker=Ticker(hub, services.schedule, services.clock),
                     alerts=MatchAlerts(services.store, hub), rounds=rounds, notifier=notifier)

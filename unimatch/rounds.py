@@ -24,13 +24,16 @@ class RoundService:
     in the server, so a 100,000-person round leaves ticks and requests alone."""
 
     def __init__(self, store, schedule, clock, executor=None, owner: str | None = None,
-                 lease: float = LEASE):
+                 lease: float = LEASE, notify: bool = True):
         self.store = store
         self.schedule = schedule
         self.clock = clock
         self.executor = executor
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
+        # Off without a bot: queued notices would go out weeks late once a
+        # token is configured.
+        self.notify = notify
 
     async def run_due(self) -> dict | None:
         """Run the round of the latest scheduled slot if nobody has: the
@@ -93,7 +96,8 @@ class RoundService:
             await self.store.rounds.save_plan(slot, self.owner, groups)
         groups = [tuple(g) for g in groups]
         await self.store.pairs.insert_round(number, round_doc["created_at"], groups, participants)
-        await self._enqueue_messages(number, groups, participants)
+        if self.notify:
+            await self._enqueue_messages(number, groups, participants)
         summary = _summary(number, round_doc["created_at"], format_local(slot_time, self.schedule.tz),
                            participants, history, groups)
         if not await self.store.rounds.finish(slot, self.owner, summary, self.clock.timestamp()):

@@ -22,6 +22,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 logger = logging.getLogger(__name__)
 
+# Unexplained API errors give up after this many tries; network errors
+# never do (an outage must not lose notices), they only back off.
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
 CLAIM_LEASE = 60.0
@@ -147,7 +149,7 @@ class TelegramNotifier:
 
     async def _retry(self, message: dict, exc: Exception) -> str:
         attempts = message.get("attempts", 0) + 1
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS and not isinstance(exc, NetworkError):
             await self.store.outbox.drop(message["_id"], f"gave up: {exc}")
             logger.error("giving up on message %s after %d attempts: %s",
                          message["_id"], attempts, exc)
