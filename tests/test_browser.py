@@ -1,0 +1,452 @@
+"""The browser client in a real browser: Debian's Chromium driven by
+Playwright, against ``server.py`` running as a subprocess on its own
+database. Failed tests leave screenshots and server logs in test-artifacts/."""
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import os
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, save_failure_artifacts
+from unimatch.store import Store
+from unimatch.telegram.login import sign_login
+
+TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
+ROUND_TIMEOUT = 20_000  # ms; the server polls for finished rounds every second
+PASSWORD = "Весенний-ветер-42"
+BOT_TOKEN = "424242:browser-test-token"
+OFFLINE_TEXT = "Нет соединения, переподключаемся…"
+
+
+# --------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module. Never a downloaded browser: CI installs
+    Debian's (.ci/run), and without it these tests fail rather than skip."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
+                    "to run the browser tests; .ci/run does this on CI")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def servers():
+    started = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def serve(servers, mongo_url, db_name, tmp_path):
+    """Start ``server.py`` on a fresh database; call it once per test."""
+    def start(extra_args=(), env=None):
+        server = Server(mongo_url, db_name, tmp_path, extra_args, env).start()
+        servers.append(server)
+        return server
+    return start
+
+
+@pytest.fixture
+def new_page(browser, servers, request):
+    """``new_page(**context_options)``: a page in a fresh browser context (its
+    own localStorage, like another person's phone). Requests leaving the
+    test server are refused and recorded in ``page.external_requests``;
+    uncaught script errors fail the test."""
+    contexts, pages, script_errors = [], [], []
+
+    def make(**options):
+        context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        page = context.new_page()
+        page.external_requests = []
+
+        def refuse(route):
+            page.external_requests.append(route.request.url)
+            route.abort()
+        context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)"), refuse)
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
+        pages.append(page)
+        return page
+
+    failed_before = request.session.testsfailed
+    yield make
+    if request.session.testsfailed > failed_before:
+        save_failure_artifacts(request.node.name, pages, servers)
+    for context in contexts:
+        context.close()
+    assert not script_errors, f"uncaught errors in the page: {script_errors}"
+
+
+# --------------------------------------------------------------- helpers
+
+def stored_tokens(page) -> dict:
+    return page.evaluate("""() => ({access: localStorage.getItem("unimatch.access"),
+                                    refresh: localStorage.getItem("unimatch.refresh")})""")
+
+
+def wait_until_live(page, authenticated=False, timeout=TIMEOUT):
+    """The socket is up (and, when asked, has accepted the user's token)."""
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=timeout)
+    if authenticated:
+        expect(page.locator("#connection")).to_have_attribute("data-auth", "ok", timeout=TIMEOUT)
+
+
+def seconds_change(page):
+    seconds = page.locator('#countdown [data-part="seconds"]')
+    expect(seconds).to_have_text(re.compile(r"^\d\d$"), timeout=TIMEOUT)
+    before = seconds.text_content()
+    expect(seconds).not_to_have_text(before, timeout=5_000)
+
+
+def log_in(page, email, password):
+    form = page.locator("#login-form")
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Пароль").fill(password)
+    form.get_by_role("button", name="Войти").click()
+
+
+def seed_earlier_round(mongo_url, db_name, created_at, members) -> None:
+    """A round from an earlier week, written through the store: the API has
+    no way to date a round in the past. It has no round record, so it is
+    history only (nobody is alerted of it)."""
+    async def write():
+        store = await Store.connect(mongo_url, db_name)
+        try:
+            number = await store.counters.next("rounds")
+            await store.pairs.insert_round(number, created_at, [tuple(members)], {})
+        finally:
+            await store.close()
+    # In a thread of its own: Playwright's sync API keeps an event loop
+    # running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(write())).result()
+
+
+# --------------------------------------------------------------- tests
+
+def test_new_user_meets_partner_live(serve, new_page, mongo_url, db_name):
+    server = serve()
+    boris = server.register("boris@example.com", "Partner-pass-42", first_name="Борис",
+                            last_name="Партнёров", hobby=server.hobby_ids("Программирование", "Спорт"))
+    vera = server.register("vera@example.com", "Old-friend-42", first_name="Вера",
+                           last_name="Прошлонедельная")
+    # Vera was last week's partner and sits this round out, so today's round
+    # pairs exactly Anna and Boris.
+    status, _ = server.request("PATCH", "/auth/users/me/", {"is_active_pair": False},
+                               token=vera["access"])
+    assert status == 200
+
+    # The landing view: the countdown ticks from the socket at once.
+    anna = new_page()
+    anna.goto(server.url + "/")
+    expect(anna.get_by_role("heading", name="До следующего раунда")).to_be_visible()
+    seconds_change(anna)
+    wait_until_live(anna)
+    expect(anna.locator("#connection")).to_have_text("На связи")
+
+    # Register with hobbies.
+    anna.get_by_role("button", name="Зарегистрироваться").click()
+    form = anna.locator("#register-form")
+    expect(form.get_by_role("checkbox", name="Программирование")).to_be_visible()
+    form.get_by_label("Email").fill("anna@example.com")
+    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    form.get_by_label("Пароль ещё раз").fill(PASSWORD)
+    form.get_by_label("Имя").fill("Анна")
+    form.get_by_label("Фамилия").fill("Иванова")
+    form.get_by_label("Дата рождения").fill("2001-05-20")
+    form.get_by_text("Программирование").click()
+    form.get_by_text("Музыка").click()
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(anna.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    expect(anna.locator("#current-match")).to_contain_text("Пары пока нет")
+
+    token = stored_tokens(anna)["access"]
+    status, me = server.request("GET", "/auth/users/me/", token=token)
+    assert status == 200
+    assert (me["first_name"], me["last_name"], me["birth"]) == ("Анна", "Иванова", "20-05-2001")
+    assert sorted(me["hobby"]) == sorted(server.hobby_ids("Программирование", "Музыка"))
+    expect(anna.locator("#profile-birth")).to_have_value("2001-05-20")
+
+    # Edit the profile and the hobbies.
+    profile = anna.locator("#profile-form")
+    profile.get_by_label("Фамилия").fill("Иванова-Петрова")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator('[data-role="saved"]')).to_have_text("Профиль сохранён.")
+    hobbies = anna.locator("#hobbies-form")
+    expect(hobbies.get_by_role("checkbox", name="Музыка")).to_be_checked()
+    hobbies.get_by_text("Музыка").click()
+    hobbies.get_by_text("Спорт").click()
+    hobbies.get_by_role("button", name="Сохранить интересы").click()
+    expect(hobbies.locator('[data-role="saved"]')).to_have_text("Интересы сохранены.")
+    status, names = server.request("GET", "/users/api/hobby/", token=token)
+    assert sorted(names) == ["Программирование", "Спорт"]
+    status, me = server.request("GET", "/auth/users/me/", token=token)
+    assert me["last_name"] == "Иванова-Петрова"
+
+    # Last week Anna met Vera: after a reload (still logged in) that is her
+    # current match.
+    last_week = (dt.date.today() - dt.timedelta(days=7)).isoformat()
+    seed_earlier_round(mongo_url, db_name, last_week, (me["id"], vera["user"]["id"]))
+    anna.reload()
+    expect(anna.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    expect(anna.locator("#current-match .match-name")).to_have_text(["Вера Прошлонедельная"])
+    expect(anna.locator("#history-empty")).to_be_visible()
+
+    # Boris logs in on his own phone.
+    boris_page = new_page()
+    boris_page.goto(server.url + "/")
+    log_in(boris_page, "boris@example.com", "Partner-pass-42")
+    expect(boris_page.get_by_role("heading", name="Привет, Борис!")).to_be_visible()
+    expect(boris_page.locator("#current-match")).to_contain_text("Пары пока нет")
+
+    # The operator runs a round while both are watching.
+    wait_until_live(anna, authenticated=True)
+    wait_until_live(boris_page, authenticated=True)
+    anna.evaluate("window.notReloaded = true")
+    summary = server.run_round()
+    assert summary["pairs"] == 1, summary
+
+    # The match appears live, highlighted, and Vera moves to the history.
+    new_match = anna.locator("#current-match .match.is-new")
+    expect(new_match.locator(".match-name")).to_have_text("Борис Партнёров", timeout=ROUND_TIMEOUT)
+    expect(new_match).to_contain_text("Общие интересы: Программирование, Спорт")
+    expect(new_match.get_by_role("link", name="boris@example.com")).to_be_visible()
+    expect(anna.locator("#match-announcer")).to_have_text("Новая пара! Знакомьтесь: Борис Партнёров.")
+    expect(anna.locator("#history .history-name")).to_have_text(["Вера Прошлонедельная"])
+    assert anna.evaluate("window.notReloaded") is True
+    expect(boris_page.locator("#current-match .match.is-new .match-name")).to_have_text(
+        "Анна Иванова-Петрова", timeout=ROUND_TIMEOUT)
+
+    # After a reload the same from the REST API, no longer highlighted.
+    anna.reload()
+    expect(anna.locator("#current-match .match-name")).to_have_text(["Борис Партнёров"])
+    expect(anna.locator("#current-match .is-new")).to_have_count(0)
+    expect(anna.locator("#history .history-name")).to_have_text(["Вера Прошлонедельная"])
+
+    # Log out: back to the landing view, the refresh token revoked.
+    refresh = stored_tokens(anna)["refresh"]
+    anna.get_by_role("button", name="Выйти").click()
+    expect(anna.get_by_role("heading", name="Вход")).to_be_visible()
+    expect(anna.locator("#view-dashboard")).to_be_hidden()
+    assert stored_tokens(anna) == {"access": None, "refresh": None}
+    status, body = server.request("POST", "/api/token/refresh/", {"refresh": refresh})
+    assert status == 401, body
+    assert anna.external_requests == [] and boris_page.external_requests == []
+    assert boris["user"]["id"] != me["id"]
+
+
+def test_landing_fits_a_phone_and_its_forms_work(serve, new_page):
+    server = serve()
+    server.register("known@example.com", PASSWORD, first_name="Кира")
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page.goto(server.url + "/")
+
+    # The countdown is on the first screen, and nothing scrolls sideways.
+    countdown = page.locator("#countdown")
+    expect(countdown).to_be_in_viewport()
+    expect(countdown.locator('[data-part="seconds"]')).to_have_text(re.compile(r"^\d\d$"))
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+    # Wrong password: a form-level message, in Russian.
+    log_in(page, "known@example.com", "not-the-password")
+    expect(page.locator("#login-form [role=alert]")).to_have_text("Неверный email или пароль")
+
+    # The register form, still without sideways scrolling; mismatched
+    # passwords are caught before anything is sent.
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Регистрация")).to_be_focused()
+    form = page.locator("#register-form")
+    expect(form.get_by_role("checkbox", name="Кино")).to_be_attached()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    form.get_by_label("Email").fill("new@example.com")
+    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    form.get_by_label("Пароль ещё раз").fill(PASSWORD + "x")
+    form.get_by_label("Имя").fill("Лев")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    password2 = form.get_by_label("Пароль ещё раз")
+    expect(password2).to_have_accessible_description("Пароли не совпадают.")
+    expect(password2).to_have_attribute("aria-invalid", "true")
+    expect(password2).to_be_focused()
+    assert server.request("POST", "/api/token/", {"email": "new@example.com",
+                                                  "password": PASSWORD})[0] == 401
+
+    # Fixed, it registers; the dashboard fits the phone too.
+    password2.fill(PASSWORD)
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Привет, Лев!")).to_be_visible()
+    expect(page.get_by_role("switch", name="Участвовать в еженедельном подборе пар")).to_be_checked()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    assert page.external_requests == []
+
+
+def test_server_field_error_is_shown_next_to_its_field_in_russian(serve, new_page):
+    server = serve()
+    server.register("taken@example.com", PASSWORD, first_name="Первый")
+    page = new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    form = page.locator("#register-form")
+    form.get_by_label("Email").fill("Taken@Example.com")
+    form.get_by_label("Пароль", exact=True).fill("1234")
+    form.get_by_label("Пароль ещё раз").fill("1234")
+    form.get_by_label("Имя").fill("Второй")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+
+    email = form.get_by_label("Email")
+    expect(email).to_have_accessible_description("Пользователь с таким email уже существует.")
+    expect(form.locator("#reg-email-error")).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    # Every message of a field is shown with it, translated.
+    expect(form.locator("#reg-password-error")).to_contain_text(
+        "Пароль не может состоять только из цифр.")
+    expect(form.locator("[data-role=form-error]")).to_be_hidden()
+
+    # Fixing the field clears the message on the next attempt.
+    email.fill("second@example.com")
+    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    form.get_by_label("Пароль ещё раз").fill(PASSWORD)
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Привет, Второй!")).to_be_visible()
+
+
+def test_socket_reconnects_and_countdown_runs_while_offline(serve, new_page):
+    server = serve()
+    page = new_page()
+    page.goto(server.url + "/")
+    wait_until_live(page)
+
+    server.stop()
+    status = page.locator("#connection")
+    expect(status).to_have_text(OFFLINE_TEXT)
+    expect(status).to_have_attribute("role", "status")
+    seconds_change(page)  # the local clock carries on
+
+    server.start()  # same port, same database
+    # Backoff: the page retries at growing intervals (at most 30 s apart).
+    wait_until_live(page, timeout=40_000)
+    expect(status).to_have_text("На связи")
+    seconds_change(page)
+
+
+def test_expired_access_token_is_refreshed_then_session_end_shows_log_in(serve, new_page):
+    server = serve()
+    tokens = server.register("eva@example.com", PASSWORD, first_name="Ева")
+    page = new_page()
+    page.goto(server.url + "/")
+    # A stale access token and a good refresh token: REST and the socket both
+    # get refused, one refresh serves them both (rotation would log us out
+    # if two ran), and the new pair is stored.
+    page.evaluate("""([refresh]) => {
+        localStorage.setItem("unimatch.access", "stale.access.token");
+        localStorage.setItem("unimatch.refresh", refresh);
+    }""", [tokens["refresh"]])
+    page.reload()
+    expect(page.get_by_role("heading", name="Привет, Ева!")).to_be_visible()
+    wait_until_live(page, authenticated=True)
+    fresh = stored_tokens(page)
+    assert fresh["refresh"] != tokens["refresh"] and fresh["access"] != "stale.access.token"
+    assert server.request("GET", "/auth/users/me/", token=fresh["access"])[0] == 200
+    assert server.request("POST", "/api/token/refresh/", {"refresh": tokens["refresh"]})[0] == 401
+
+    # Both tokens dead: back to the log-in form, saying why.
+    status, _ = server.request("POST", "/api/token/blacklist/", {"refresh": fresh["refresh"]})
+    assert status == 200
+    page.evaluate("""() => localStorage.setItem("unimatch.access", "stale.again")""")
+    page.reload()
+    expect(page.get_by_role("heading", name="Вход")).to_be_visible()
+    expect(page.locator("#login-form [role=alert]")).to_have_text("Сессия истекла, войдите снова.")
+    assert stored_tokens(page) == {"access": None, "refresh": None}
+    wait_until_live(page)  # anonymous again: ticks only
+
+
+def test_telegram_link_through_the_login_widget_callback(serve, new_page):
+    server = serve(extra_args=["--telegram-bot-username", "unimatch_test_bot"],
+                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9"})
+    tokens = server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    page = new_page()
+    page.goto(server.url + "/")
+    log_in(page, "tanya@example.com", PASSWORD)
+    section = page.locator("#telegram-section")
+    expect(section.locator('[data-role="tg-status"]')).to_have_text("Telegram не привязан.")
+
+    # The official widget is embedded for the configured bot (its download
+    # is refused here: tests never reach the internet).
+    widget = section.locator('script[data-telegram-login="unimatch_test_bot"]')
+    expect(widget).to_have_attribute("src", "https://telegram.org/js/telegram-widget.js?22")
+    expect(widget).to_have_attribute("data-onauth", "onTelegramAuth(user)")
+    expect(widget).to_have_attribute("data-request-access", "write")
+    assert any(url.startswith("https://telegram.org/") for url in page.external_requests)
+
+    # What the widget hands over after the user confirms in Telegram.
+    bad = sign_login({"id": 777001, "first_name": "Tanya", "auth_date": int(time.time())}, "0:wrong")
+    page.evaluate("payload => window.onTelegramAuth(payload)", bad)
+    expect(section.locator('[data-role="tg-message"]')).to_have_text(
+        "Telegram не подтвердил вход. Попробуйте ещё раз.")
+    good = sign_login({"id": 777001, "first_name": "Tanya", "username": "tanya",
+                       "auth_date": int(time.time())}, BOT_TOKEN)
+    page.evaluate("payload => window.onTelegramAuth(payload)", good)
+    expect(section.locator('[data-role="tg-message"]')).to_have_text("Готово: Telegram привязан.")
+    expect(section.locator('[data-role="tg-status"]')).to_contain_text("Telegram привязан")
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert me["chat_id"] == 777001
+
+
+def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
+    server = serve()
+    server.register("oleg@example.com", PASSWORD, first_name="Олег")
+    page = new_page()
+    page.goto(server.url + "/")
+    log_in(page, "oleg@example.com", PASSWORD)
+    section = page.locator("#telegram-section")
+    expect(section.locator('[data-role="tg-unconfigured"]')).to_be_visible()
+    expect(section.locator('[data-role="tg-unconfigured"]')).to_contain_text("настроит бота")
+    expect(section.locator("script")).to_have_count(0)
+    assert page.external_requests == []
+
+
+def test_client_helpers(serve, new_page):
+    """The page's pure functions, run in the browser as the page runs them."""
+    server = serve()
+    page = new_page()
+    page.goto(server.url + "/")
+    results = page.evaluate("""async () => {
+        const m = await import("/static/matches.js");
+        const t = await import("/static/messages.js");
+        const c = await import("/static/countdown.js");
+        const p = (id, day, name) => ({id, created_at: day, common_hobbies: [],
+            partner: {id: id + 100, first_name: name, last_name: "", email: name + "@x.ru"}});
+        const trio = [p(12, "2025-04-28", "Б"), p(11, "2025-04-28", "В"), p(5, "2025-04-21", "Г")];
+        const split = m.splitCurrent(trio);
+        return {
+            current: split.current.map((x) => x.id),
+            history: split.history.map((x) => x.id),
+            merged: m.mergePairs([trio[2]], [trio[1], trio[0], trio[2]]).map((x) => x.id),
+            plurals: [1, 2, 5, 11, 21, 24].map((n) => t.plural(n, ["день", "дня", "дней"])),
+            short: t.translate("This password is too short. It must contain at least 4 characters."),
+            unknown: t.translate("Something new."),
+            toApi: t.dateInputToApi("2001-05-20"),
+            toInput: t.apiDateToInput("20-05-2001"),
+            wall: c.parseWallClock("2025-04-28 10:00:00") - c.parseWallClock("2025-04-27 09:59:30"),
+        };
+    }""")
+    assert results == {
+        "current": [12, 11], "history": [5], "merged": [12, 11, 5],
+        "plurals": ["день", "дня", "дней", "дней", "день", "дня"],
+        "short": "Пароль слишком короткий: нужно не меньше 4 символов.",
+        "unknown": "Something new.",
+        "toApi": "20-05-2001", "toInput": "2001-05-20",
+        "wall": 86_430_000,
+    }

@@ -1,0 +1,90 @@
+// The current match and the history, from `GET /users/api/pairs/` and the
+// socket's match alerts. Both have the same item shape:
+// {id, partner: {id, first_name, last_name, email}, created_at, common_hobbies}.
+//
+// The current match is every entry sharing the newest `created_at` (a trio
+// gives two entries, one per partner); the history is the rest.
+
+import { formatDay, personName } from "./messages.js";
+
+/** Which round an item belongs to. The contract only gives the date, so two
+ *  rounds on one day look like one; should the server add the round number
+ *  (an allowed extra key) we use it. */
+function roundOf(pair) {
+  return Number.isInteger(pair.round) ? `${pair.created_at}#${String(pair.round).padStart(12, "0")}`
+    : pair.created_at;
+}
+
+/** Split a list into the current round and the older ones. */
+export function splitCurrent(pairs) {
+  if (pairs.length === 0) return { current: [], history: [] };
+  const newest = pairs.map(roundOf).reduce((max, key) => (key > max ? key : max));
+  return {
+    current: pairs.filter((p) => roundOf(p) === newest),
+    history: pairs.filter((p) => roundOf(p) !== newest),
+  };
+}
+
+/** `incoming` merged into `known`, newest first, each pair id once. */
+export function mergePairs(known, incoming) {
+  const byId = new Map(known.map((p) => [p.id, p]));
+  for (const pair of incoming) byId.set(pair.id, pair);
+  // ISO dates compare as strings; within a day the higher id is newer.
+  return [...byId.values()].sort((a, b) =>
+    (a.created_at === b.created_at ? b.id - a.id : (a.created_at < b.created_at ? 1 : -1)));
+}
+
+function text(tag, className, content) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  el.textContent = content;
+  return el;
+}
+
+/** A card for one partner of the current round. */
+function matchCard(pair, isNew) {
+  const card = document.createElement("article");
+  card.className = "match" + (isNew ? " is-new" : "");
+  card.dataset.pairId = String(pair.id);
+  if (isNew) card.append(text("span", "badge", "Новая пара"));
+  card.append(text("h3", "match-name", personName(pair.partner)));
+
+  const email = document.createElement("a");
+  email.className = "match-email";
+  email.href = `mailto:${pair.partner.email}`;
+  email.textContent = pair.partner.email;
+  card.append(email);
+
+  const common = pair.common_hobbies || [];
+  card.append(text("p", "match-common", common.length
+    ? `Общие интересы: ${common.join(", ")}`
+    : "Общих интересов в анкетах нет — тем интереснее познакомиться."));
+  card.append(text("p", "match-date", `Пара с ${formatDay(pair.created_at)}`));
+  return card;
+}
+
+function historyItem(pair, isNew) {
+  const item = document.createElement("li");
+  item.className = "history-item" + (isNew ? " is-new" : "");
+  item.dataset.pairId = String(pair.id);
+  const date = document.createElement("time");
+  date.dateTime = pair.created_at;
+  date.textContent = formatDay(pair.created_at);
+  item.append(date, text("span", "history-name", personName(pair.partner)));
+  return item;
+}
+
+/** Render the current match into `currentEl` and the rest into
+ *  `historyEl` (an <ol>); pairs whose ids are in `newIds` are highlighted. */
+export function renderPairs({ currentEl, historyEl, historyEmptyEl }, pairs, newIds = new Set()) {
+  const { current, history } = splitCurrent(pairs);
+  if (current.length === 0) {
+    currentEl.replaceChildren(text("p", "empty",
+      "Пары пока нет. Она появится здесь сама в момент раунда — страницу обновлять не нужно."));
+  } else {
+    currentEl.replaceChildren(...current.map((p) => matchCard(p, newIds.has(p.id))));
+  }
+  historyEl.replaceChildren(...history.map((p) => historyItem(p, newIds.has(p.id))));
+  historyEl.hidden = history.length === 0;
+  historyEmptyEl.hidden = history.length !== 0;
+}
