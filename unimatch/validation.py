@@ -130,13 +130,25 @@ def hobby_ids(value) -> list[int]:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             _fail(f"Incorrect type. Expected pk value, received {_type_name(item)}.")
         if isinstance(item, str):
-            if not item.strip().isdigit():
+            number = _decimal(item)
+            if number is None:
                 _fail(f'Invalid pk "{item}" - object does not exist.')
-            item = int(item)
+            item = number
         if not 1 <= item < MAX_ID:
             _fail(f'Invalid pk "{item}" - object does not exist.')
         ids.append(item)
     return list(dict.fromkeys(ids))
+
+
+def _decimal(text: str) -> int | None:
+    """The integer a string of decimal digits spells, else None (never raises)."""
+    text = text.strip()
+    if not text.isdecimal():  # not isdigit: "²" is a digit that int() refuses
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        return None
 
 
 def boolean(value) -> bool:

@@ -69,7 +69,10 @@ class BaseHandler(tornado.web.RequestHandler):
             return {}
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            # "\ud800" is a legal escape but not text: refuse it here rather
+            # than fail later in bcrypt, PyJWT or BSON (UnicodeEncodeError).
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError, RecursionError) as exc:
             raise errors.BadRequest(f"JSON parse error - {exc}") from None
         if not isinstance(data, dict):
             raise errors.BadRequest(

@@ -12,6 +12,17 @@ from unimatch.validation import email_key
 EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair"})
 
 _NO_SECRETS = {"password": 0, "email_key": 0}
+_FLAGS = ("is_active_pair", "is_staff")
+
+
+def _read(doc: dict | None) -> dict | None:
+    """A user document as read back: nx-27017 stores a boolean written by
+    ``$set`` as 0/1, which would reach clients as a number."""
+    if doc is not None:
+        for flag in _FLAGS:
+            if flag in doc and doc[flag] is not None:
+                doc[flag] = bool(doc[flag])
+    return doc
 
 
 @translate_errors
@@ -55,7 +66,7 @@ class Users:
 
     async def get(self, user_id: int) -> dict | None:
         """The user without secrets, or None."""
-        return await self._col.find_one({"_id": user_id}, _NO_SECRETS)
+        return _read(await self._col.find_one({"_id": user_id}, _NO_SECRETS))
 
     async def email_taken(self, email: str) -> bool:
         return await self._col.count_documents({"email_key": email_key(email)}, limit=1) > 0
@@ -82,7 +93,7 @@ class Users:
                 return_document=ReturnDocument.AFTER)
         if doc is None:
             raise NotFound(user_id)
-        return doc
+        return _read(doc)
 
     async def set_staff(self, email: str, staff: bool = True) -> dict:
         """Mark the account with this email as staff; raises :class:`NotFound`."""
@@ -91,7 +102,7 @@ class Users:
             projection=_NO_SECRETS, return_document=ReturnDocument.AFTER)
         if doc is None:
             raise NotFound(email)
-        return doc
+        return _read(doc)
 
     async def participants(self) -> dict[int, frozenset[int]]:
         """Every user taking part in rounds: id to hobby ids."""
@@ -101,12 +112,12 @@ class Users:
     async def linked(self) -> dict[int, dict]:
         """Users with a linked Telegram chat, by id (without secrets)."""
         cursor = self._col.find({"chat_id": {"$ne": None}}, _NO_SECRETS)
-        return {doc["_id"]: doc async for doc in cursor}
+        return {doc["_id"]: _read(doc) async for doc in cursor}
 
     async def many(self, ids) -> dict[int, dict]:
         """Users by id (without secrets) for the ids that exist."""
         cursor = self._col.find({"_id": {"$in": list(set(ids))}}, _NO_SECRETS)
-        return {doc["_id"]: doc async for doc in cursor}
+        return {doc["_id"]: _read(doc) async for doc in cursor}
 
     async def link_telegram(self, user_id: int, chat_id: int) -> dict:
         """Link a Telegram chat to this user (idempotent for the same pair).

@@ -21,7 +21,9 @@ def verify_login(payload: dict, bot_token: str, now: float) -> int:
     telegram_id = payload.get("id")
     auth_date = payload.get("auth_date")
     received = payload.get("hash")
-    if not (_is_int(telegram_id) and _is_int(auth_date) and isinstance(received, str)):
+    # compare_digest raises on non-ASCII strings, so the hash is checked first.
+    if not (_is_int(telegram_id) and _is_int(auth_date) and isinstance(received, str)
+            and received.isascii()):
         raise TelegramAuthInvalid()
     fields = {k: v for k, v in payload.items() if k not in _UNSIGNED and v is not None}
     if any(not isinstance(v, (str, int)) or isinstance(v, bool) for v in fields.values()):
@@ -35,8 +37,13 @@ def verify_login(payload: dict, bot_token: str, now: float) -> int:
 
 
 def _is_int(value) -> bool:
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        if not value.isdecimal():  # not isdigit: "²" is a digit that int() refuses
+            return False
+        try:
+            value = int(value)
+        except ValueError:  # more digits than int() converts
+            return False
     # Bounded to MongoDB's int64: the id becomes a stored chat id.
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 

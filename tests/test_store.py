@@ -1,0 +1,394 @@
+"""The store against the real wire-protocol server: the semantics the service
+relies on (atomic counters, unique indexes, idempotent writes), pinned
+through the Store API, with ``store.db`` for direct checks."""
+
+import asyncio
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from unimatch.errors import EmailTaken, HobbyExists, NotFound, TelegramIdTaken, TokenBlacklisted
+from unimatch.store.hobbies import DEFAULT_HOBBIES
+from unimatch.store.pairs import pair_key
+
+
+async def _user(store, email="ann@example.com", **fields):
+    return await store.users.create(email=email, password_hash="$2b$04$hash", created_at=0.0,
+                                    **fields)
+
+
+# -- counters ---------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_counter_allocates_sequential_ids_and_ranges(store):
+    assert await store.counters.next("things") == 1
+    assert await store.counters.next("things") == 2
+    assert await store.counters.allocate("things", 3) == range(3, 6)
+    assert await store.counters.next("things") == 6
+    assert await store.counters.allocate("things", 0) == range(0)
+    assert await store.counters.next("things") == 7
+    # Sequences are independent.
+    assert await store.counters.next("others") == 1
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("name", ["fresh", "used"])
+async def test_concurrent_allocations_never_share_an_id(store, name):
+    if name == "used":
+        await store.counters.next(name)
+    ids = await asyncio.gather(*(store.counters.next(name) for _ in range(20)))
+    assert len(set(ids)) == 20
+    ranges = await asyncio.gather(*(store.counters.allocate(name, 3) for _ in range(10)))
+    taken = [i for r in ranges for i in r] + ids
+    assert len(set(taken)) == len(taken) == 50
+    assert max(taken) == 50 + (name == "used")
+
+
+# -- users --------------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_create_and_get_keep_secrets_inside(store):
+    user = await _user(store, first_name="Анна", hobby=[3, 1, 3])
+    assert user["_id"] == 1 and user["hobby"] == [1, 3]
+    assert "password" not in user and "email_key" not in user
+    got = await store.users.get(user["_id"])
+    assert got == user
+    assert await store.users.credentials("ANN@example.com") == (1, "$2b$04$hash")
+    assert await store.users.credentials("bob@example.com") is None
+    assert await store.users.get(99) is None
+
+
+@pytest.mark.gen_test
+async def test_email_unique_case_insensitively(store):
+    await _user(store, "Ann@Example.com")
+    with pytest.raises(EmailTaken):
+        await _user(store, "ann@EXAMPLE.COM")
+    assert await store.users.email_taken("ANN@example.com")
+    assert not await store.users.email_taken("bob@example.com")
+    assert await store.db["users"].count_documents({}) == 1
+
+
+@pytest.mark.gen_test
+async def test_email_key_index_is_enforced_by_the_server(store):
+    await store.db["users"].insert_one({"_id": 100, "email_key": "x@example.com"})
+    with pytest.raises(DuplicateKeyError):
+        await store.db["users"].insert_one({"_id": 101, "email_key": "x@example.com"})
+
+
+@pytest.mark.gen_test
+async def test_concurrent_creates_with_one_email(store):
+    results = await asyncio.gather(*(_user(store, "race@example.com") for _ in range(8)),
+                                   return_exceptions=True)
+    assert sum(isinstance(r, dict) for r in results) == 1
+    assert all(isinstance(r, (dict, EmailTaken)) for r in results)
+    assert await store.db["users"].count_documents({}) == 1
+
+
+@pytest.mark.gen_test
+async def test_user_ids_are_not_reused(store):
+    first = await _user(store, "a@example.com")
+    with pytest.raises(EmailTaken):
+        await _user(store, "A@example.com")
+    await store.db["users"].delete_one({"_id": first["_id"]})
+    second = await _user(store, "b@example.com")
+    assert second["_id"] > first["_id"] + 1
+
+
+@pytest.mark.gen_test
+async def test_update(store):
+    user = await _user(store, hobby=[1])
+    updated = await store.users.update(user["_id"], {"first_name": "Анна", "hobby": [5, 2, 5],
+                                                     "is_active_pair": False})
+    assert (updated["first_name"], updated["hobby"]) == ("Анна", [2, 5])
+    assert updated["is_active_pair"] is False
+    assert "password" not in updated
+    assert await store.users.get(user["_id"]) == updated
+    assert await store.users.update(user["_id"], {}) == updated
+
+
+@pytest.mark.gen_test
+async def test_update_unknown_user(store):
+    with pytest.raises(NotFound):
+        await store.users.update(42, {"first_name": "x"})
+    with pytest.raises(NotFound):
+        await store.users.update(42, {})
+    assert await store.db["users"].count_documents({}) == 0
+
+
+@pytest.mark.gen_test
+async def test_update_refuses_fields_that_are_not_editable(store):
+    user = await _user(store)
+    before = await store.db["users"].find_one({"_id": user["_id"]})
+    for changes in ({"email": "x@example.com"}, {"password": "x"}, {"chat_id": 5},
+                    {"first_name": "x", "is_staff": True}):
+        with pytest.raises(ValueError):
+            await store.users.update(user["_id"], changes)
+        assert await store.db["users"].find_one({"_id": user["_id"]}) == before, changes
+
+
+@pytest.mark.gen_test
+async def test_concurrent_updates_of_different_fields_all_land(store):
+    user = await _user(store)
+    await asyncio.gather(store.users.update(user["_id"], {"first_name": "A"}),
+                         store.users.update(user["_id"], {"last_name": "B"}),
+                         store.users.update(user["_id"], {"birth": "2000-01-20"}),
+                         store.users.update(user["_id"], {"hobby": [3]}))
+    got = await store.users.get(user["_id"])
+    assert (got["first_name"], got["last_name"], got["birth"], got["hobby"]) == \
+        ("A", "B", "2000-01-20", [3])
+
+
+@pytest.mark.gen_test
+async def test_flags_read_back_as_booleans(store):
+    # nx-27017 stores a boolean written by "$set" as 0/1; the store hides that.
+    user = await _user(store)
+    assert user["is_active_pair"] is True and user["is_staff"] is False
+    for value in (False, True):
+        updated = await store.users.update(user["_id"], {"is_active_pair": value})
+        assert updated["is_active_pair"] is value
+        assert (await store.users.get(user["_id"]))["is_active_pair"] is value
+        assert (await store.users.many([user["_id"]]))[user["_id"]]["is_active_pair"] is value
+    staff = await store.users.set_staff("ann@example.com")
+    assert staff["is_staff"] is True and (await store.users.get(user["_id"]))["is_staff"] is True
+
+
+@pytest.mark.gen_test
+async def test_set_staff(store):
+    user = await _user(store)
+    assert (await store.users.set_staff("ANN@example.com"))["is_staff"] is True
+    assert (await store.users.get(user["_id"]))["is_staff"] is True
+    with pytest.raises(NotFound):
+        await store.users.set_staff("nobody@example.com")
+
+
+@pytest.mark.gen_test
+async def test_participants_skip_inactive(store):
+    a = await _user(store, "a@example.com", hobby=[1, 2])
+    b = await _user(store, "b@example.com")
+    c = await _user(store, "c@example.com", hobby=[3])
+    d = await _user(store, "d@example.com")
+    await store.users.update(b["_id"], {"is_active_pair": False})
+    # A document from before the field existed takes part ($ne matches a missing field).
+    await store.db["users"].update_one({"_id": d["_id"]}, {"$unset": {"is_active_pair": ""}})
+    assert await store.users.participants() == {
+        a["_id"]: frozenset({1, 2}), c["_id"]: frozenset({3}), d["_id"]: frozenset()}
+
+
+@pytest.mark.gen_test
+async def test_many(store):
+    a = await _user(store, "a@example.com")
+    b = await _user(store, "b@example.com")
+    found = await store.users.many([b["_id"], a["_id"], b["_id"], 99])
+    assert set(found) == {a["_id"], b["_id"]}
+    assert all("password" not in doc for doc in found.values())
+    assert await store.users.many([]) == {}
+
+
+# -- telegram links ---------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_link_telegram(store):
+    ann = await _user(store, "ann@example.com")
+    bob = await _user(store, "bob@example.com")
+    assert (await store.users.link_telegram(ann["_id"], 100))["chat_id"] == 100
+    assert (await store.users.link_telegram(ann["_id"], 100))["chat_id"] == 100  # idempotent
+    with pytest.raises(TelegramIdTaken):
+        await store.users.link_telegram(bob["_id"], 100)
+    assert (await store.users.get(bob["_id"]))["chat_id"] is None
+    assert await store.db["telegram_links"].count_documents({}) == 1
+
+
+@pytest.mark.gen_test
+async def test_relink_moves_the_link(store):
+    ann = await _user(store, "ann@example.com")
+    bob = await _user(store, "bob@example.com")
+    await store.users.link_telegram(ann["_id"], 100)
+    await store.users.link_telegram(ann["_id"], 200)
+    assert (await store.users.get(ann["_id"]))["chat_id"] == 200
+    # The old chat is free again.
+    assert (await store.users.link_telegram(bob["_id"], 100))["chat_id"] == 100
+    with pytest.raises(TelegramIdTaken):
+        await store.users.link_telegram(bob["_id"], 200)
+
+
+@pytest.mark.gen_test
+async def test_concurrent_links_of_one_chat(store):
+    users = [await _user(store, f"u{n}@example.com") for n in range(5)]
+    results = await asyncio.gather(*(store.users.link_telegram(u["_id"], 777) for u in users),
+                                   return_exceptions=True)
+    winners = [r for r in results if isinstance(r, dict)]
+    assert len(winners) == 1
+    assert all(isinstance(r, (dict, TelegramIdTaken)) for r in results)
+    assert await store.db["users"].count_documents({"chat_id": 777}) == 1
+
+
+@pytest.mark.gen_test
+async def test_link_for_a_missing_user_leaves_no_link(store):
+    with pytest.raises(NotFound):
+        await store.users.link_telegram(42, 100)
+    ann = await _user(store)
+    assert (await store.users.link_telegram(ann["_id"], 100))["chat_id"] == 100
+
+
+@pytest.mark.gen_test
+async def test_unlink_telegram(store):
+    ann = await _user(store, "ann@example.com")
+    bob = await _user(store, "bob@example.com")
+    await store.users.link_telegram(ann["_id"], 100)
+    assert await store.users.unlink_telegram(100) == ann["_id"]
+    assert (await store.users.get(ann["_id"]))["chat_id"] is None
+    assert await store.users.unlink_telegram(100) is None
+    assert (await store.users.link_telegram(bob["_id"], 100))["chat_id"] == 100
+
+
+# -- hobbies ----------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_seeded_defaults_in_numeric_order_past_9(store):
+    hobbies = await store.hobbies.all()
+    assert hobbies == [{"id": i, "name": n} for i, n in enumerate(DEFAULT_HOBBIES, 1)]
+    assert await store.hobbies.seed_defaults() == 0  # only on an empty collection
+
+
+@pytest.mark.gen_test
+async def test_hobby_names_unique_case_insensitively(store):
+    added = await store.hobbies.add("  Шахматы   и  го ")
+    assert added == {"id": len(DEFAULT_HOBBIES) + 1, "name": "Шахматы и го"}
+    for name in ("шахматы и го", "ШАХМАТЫ И ГО", "Шахматы  и го", "спорт"):
+        with pytest.raises(HobbyExists):
+            await store.hobbies.add(name)
+    # A failed add may leave a gap but never reuses an id.
+    assert (await store.hobbies.add("Го"))["id"] > added["id"] + 1
+
+
+@pytest.mark.gen_test
+async def test_hobbies_all_and_by_ids_numeric_order(store):
+    for n in range(20):
+        await store.hobbies.add(f"extra {n}")
+    ids = [h["id"] for h in await store.hobbies.all()]
+    assert ids == list(range(1, len(DEFAULT_HOBBIES) + 21))
+    assert [h["id"] for h in await store.hobbies.by_ids([30, 2, 10, 9, 999])] == [2, 9, 10, 30]
+
+
+@pytest.mark.gen_test
+async def test_missing(store):
+    assert await store.hobbies.missing([1, 99, 2, 99, 100, 16]) == [99, 100]
+    assert await store.hobbies.missing([17]) == [17]
+    assert await store.hobbies.missing([]) == []
+    assert await store.hobbies.missing([3, 1]) == []
+
+
+# -- refresh-token blacklist ---------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_blacklist(store):
+    assert not await store.blacklist.contains("jti-1")
+    await store.blacklist.add("jti-1", 2_000_000_000, 1)
+    assert await store.blacklist.contains("jti-1")
+    assert not await store.blacklist.contains("jti-2")
+    with pytest.raises(TokenBlacklisted):
+        await store.blacklist.add("jti-1", 2_000_000_000, 1)
+
+
+@pytest.mark.gen_test
+async def test_concurrent_blacklisting_one_token(store):
+    results = await asyncio.gather(*(store.blacklist.add("jti", 2_000_000_000, 1)
+                                     for _ in range(8)), return_exceptions=True)
+    assert results.count(None) == 1
+    assert all(r is None or isinstance(r, TokenBlacklisted) for r in results)
+
+
+# -- pairs ---------------------------------------------------------------------------
+
+HOBBIES = {1: frozenset({1, 2}), 2: frozenset({2, 3}), 3: frozenset({2}), 4: frozenset(),
+           5: frozenset({2, 9})}
+
+
+@pytest.mark.gen_test
+async def test_insert_round_with_a_trio(store):
+    assert await store.pairs.insert_round(1, "2026-11-30", [(2, 1), (5, 3, 4)], HOBBIES) == 4
+    pairs = await store.pairs.for_round(1)
+    assert [p["members"] for p in pairs] == [[1, 2], [3, 4], [3, 5], [4, 5]]
+    assert [p["_id"] for p in pairs] == [1, 2, 3, 4]
+    assert [p["group"] for p in pairs] == [[1, 2], [3, 4, 5], [3, 4, 5], [3, 4, 5]]
+    assert [p["common"] for p in pairs] == [[2], [], [2], []]
+    assert {p["created_at"] for p in pairs} == {"2026-11-30"}
+    assert [p["key"] for p in pairs] == [pair_key(1, 1, 2), "1:3-4", "1:3-5", "1:4-5"]
+
+
+@pytest.mark.gen_test
+async def test_insert_round_is_idempotent(store):
+    groups = [(1, 2), (3, 4, 5)]
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 4
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 0
+    assert await store.db["pairs"].count_documents({}) == 4
+
+
+@pytest.mark.gen_test
+async def test_insert_round_completes_an_interrupted_one(store):
+    assert await store.pairs.insert_round(1, "2026-11-30", [(1, 2)], HOBBIES) == 1
+    assert await store.pairs.insert_round(1, "2026-11-30", [(1, 2), (3, 4, 5)], HOBBIES) == 3
+    assert await store.db["pairs"].count_documents({}) == 4
+    assert await store.db["pairs"].count_documents({"key": "1:1-2"}) == 1
+
+
+@pytest.mark.gen_test
+async def test_concurrent_inserts_of_one_round(store):
+    groups = [(1, 2), (3, 4, 5)]
+    results = await asyncio.gather(*(store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES)
+                                     for _ in range(4)))
+    assert sum(results) == 4
+    assert await store.db["pairs"].count_documents({}) == 4
+
+
+@pytest.mark.gen_test
+async def test_insert_empty_round(store):
+    assert await store.pairs.insert_round(1, "2026-11-30", [], HOBBIES) == 0
+    assert await store.db["pairs"].count_documents({}) == 0
+
+
+@pytest.mark.gen_test
+async def test_for_user_newest_first_by_numeric_id(store):
+    # Twelve rounds: ids past 9, where text order (1, 10, 11, 12, 2 ...) differs.
+    for round_no in range(1, 13):
+        await store.pairs.insert_round(round_no, f"2026-{round_no:02d}-01", [(1, 2), (3, 4)], {})
+    pairs = await store.pairs.for_user(1)
+    assert [p["round"] for p in pairs] == list(range(12, 0, -1))
+    assert [p["_id"] for p in pairs] == sorted((p["_id"] for p in pairs), reverse=True)
+    assert all(p["members"] == [1, 2] for p in pairs)
+    assert await store.pairs.for_user(5) == []
+
+
+@pytest.mark.gen_test
+async def test_for_user_finds_every_member_of_a_trio(store):
+    await store.pairs.insert_round(1, "2026-11-30", [(1, 2, 3)], {})
+    for member in (1, 2, 3):
+        pairs = await store.pairs.for_user(member)
+        assert len(pairs) == 2 and all(member in p["members"] for p in pairs)
+
+
+@pytest.mark.gen_test
+async def test_history_gives_the_last_round_per_pair(store):
+    await store.pairs.insert_round(1, "2026-11-16", [(1, 2), (3, 4, 5)], {})
+    await store.pairs.insert_round(2, "2026-11-23", [(1, 3), (2, 4)], {})
+    await store.pairs.insert_round(3, "2026-11-30", [(1, 2), (3, 5)], {})
+    assert await store.pairs.history() == {
+        (1, 2): 3, (3, 4): 1, (3, 5): 3, (4, 5): 1, (1, 3): 2, (2, 4): 2}
+
+
+# -- the server's query semantics the store leans on ------------------------------------
+
+@pytest.mark.gen_test
+async def test_in_on_an_indexed_array_field(store):
+    # Pairs.for_user uses "$in" because nx-27017 finds nothing for a plain
+    # equality match on an indexed array field.
+    await store.db["pairs"].insert_many([{"_id": i, "members": [i, i + 1]} for i in range(1, 5)])
+    found = [d["_id"] async for d in store.db["pairs"].find({"members": {"$in": [2]}})]
+    assert sorted(found) == [1, 2]
+
+
+@pytest.mark.gen_test
+async def test_ne_false_matches_a_missing_field(store):
+    col = store.db["probe"]
+    await col.insert_many([{"_id": 1, "flag": True}, {"_id": 2, "flag": False}, {"_id": 3}])
+    assert sorted([d["_id"] async for d in col.find({"flag": {"$ne": False}})]) == [1, 3]
