@@ -143,9 +143,6 @@ async def test_unknown_path(api):
 
 
 @pytest.mark.gen_test
-@pytest.mark.xfail(strict=True, reason=(
-    "app.py serves /static/ with Tornado's StaticFileHandler, whose errors are "
-    "HTML pages (404, 403 for '..', 405), not the contract's JSON"))
 async def test_unknown_static_file_is_a_json_404(api):
     status, body = await api.get("/static/no-such-file.js")
     assert (status, body) == (404, {"detail": "Not found."})

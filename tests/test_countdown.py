@@ -145,10 +145,6 @@ def test_countdown_across_a_dst_change():
     assert schedule.next(now).utcoffset() == dt.timedelta(hours=2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schedule.countdown subtracts datetimes that share the zone's tzinfo, which "
-    "Python does in wall time: a local `now` ignores a DST change (48 h, not 47 h). "
-    "The service passes UTC (Clock.now), so it is not affected today."))
 def test_countdown_with_a_local_now_across_a_dst_change():
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
     schedule = Schedule(0, dt.time(10, 0), berlin)

@@ -15,7 +15,7 @@ from unimatch.handlers.base import NotFoundHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
-from unimatch.handlers.page import PageHandler
+from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import TelegramAuthHandler
 from unimatch.ws.handler import SocketHandler
@@ -114,4 +114,5 @@ def make_app(services: Services, realtime=None) -> tornado.web.Application:
         static_path=str(PACKAGE_DIR / "static"),
         template_path=str(PACKAGE_DIR / "templates"),
         static_url_prefix="/static/",
+        static_handler_class=StaticHandler,
     )

@@ -35,7 +35,9 @@ class Schedule:
     def countdown(self, now: dt.datetime) -> dict:
         """The contract's countdown object plus ``seconds_left`` and ``server_time``."""
         target = self.next(now)
-        left = max(0, int((target - now).total_seconds()))
+        # Timestamps, not datetimes: Python subtracts two datetimes of one
+        # zone in wall time, which would ignore a DST change in between.
+        left = max(0, int(target.timestamp() - now.timestamp()))
         days, rest = divmod(left, 86400)
         hours, rest = divmod(rest, 3600)
         minutes, seconds = divmod(rest, 60)

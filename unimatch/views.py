@@ -2,9 +2,6 @@
 
 import datetime as dt
 
-BIRTH_FORMAT = "%d-%m-%Y"
-
-
 def user_json(user: dict) -> dict:
     """The contract's user object (plus ``is_active_pair``)."""
     birth = user.get("birth")
@@ -13,12 +10,18 @@ def user_json(user: dict) -> dict:
         "first_name": user.get("first_name", ""),
         "last_name": user.get("last_name", ""),
         "email": user["email"],
-        "birth": dt.date.fromisoformat(birth).strftime(BIRTH_FORMAT) if birth else None,
+        "birth": _birth(birth) if birth else None,
         "chat_id": user.get("chat_id"),
         "image": user.get("image"),
         "hobby": list(user.get("hobby") or []),
         "is_active_pair": user.get("is_active_pair", True),
     }
+
+
+def _birth(iso: str) -> str:
+    # By hand: strftime("%Y") drops the zero padding of years before 1000.
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}"
 
 
 def partner_json(user: dict) -> dict:
@@ -40,6 +43,9 @@ def pair_items(user_id: int, pairs: list[dict], users: dict[int, dict],
             "id": pair["_id"],
             "partner": partner_json(partner),
             "created_at": pair["created_at"],
+            # Beyond the seed (allowed extra keys): which round, so clients
+            # can tell two rounds on one date apart.
+            "round": pair["round"],
             "common_hobbies": [hobby_names[h] for h in pair.get("common", []) if h in hobby_names],
         })
     return items

@@ -1,6 +1,11 @@
-"""The browser client's page."""
+"""The browser client's page and its static files."""
+
+import json
+
+import tornado.web
 
 from unimatch.handlers.base import BaseHandler
+from unimatch.handlers.errors import error_response
 
 
 class PageHandler(BaseHandler):
@@ -10,3 +15,14 @@ class PageHandler(BaseHandler):
     def get(self):
         self.set_header("Cache-Control", "no-cache")
         self.render("index.html", bot_username=self.services.config.telegram_bot_username or "")
+
+
+class StaticHandler(tornado.web.StaticFileHandler):
+    """Static files; their errors are the contract's JSON like every other answer."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        status, body = error_response(exc, status_code, self.request.method)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(body))
