@@ -52,6 +52,9 @@ async def _hobbies_add(store, args) -> int:
     if not name:
         print("error: the name is empty", file=sys.stderr)
         return 2
+    # Seed first, as the server's first start would: adding one hobby to an
+    # empty store must not leave it without the default list.
+    await store.hobbies.seed_defaults()
     try:
         hobby = await store.hobbies.add(name)
     except errors.HobbyExists:

@@ -1,15 +1,17 @@
-"""Keeps pymongo's exceptions inside the store."""
+"""Helpers shared by the store modules; pymongo's exceptions stay in here."""
 
 import functools
 import inspect
 import logging
 
-from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure,
+                            ServerSelectionTimeoutError)
 
 from unimatch.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
+_DUPLICATE_KEY = 11000
 _UNREACHABLE = (ConnectionFailure, ServerSelectionTimeoutError, AutoReconnect)
 
 
@@ -33,3 +35,17 @@ def _guarded(method):
             logger.error("database unreachable in %s: %s", method.__qualname__, exc)
             raise StoreUnavailable(str(exc)) from exc
     return wrapper
+
+
+async def insert_new(collection, rows: list[dict]) -> int:
+    """Insert ``rows``, skipping those whose unique keys already exist (an
+    earlier attempt or another process wrote them); returns how many were
+    inserted. Any other write error is raised."""
+    if not rows:
+        return 0
+    try:
+        return len((await collection.insert_many(rows, ordered=False)).inserted_ids)
+    except BulkWriteError as exc:
+        if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+            raise
+        return exc.details.get("nInserted", 0)

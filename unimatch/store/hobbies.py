@@ -3,7 +3,7 @@
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import HobbyExists
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import insert_new, translate_errors
 
 DEFAULT_HOBBIES = (
     "Программирование", "Спорт", "Музыка", "Рисование", "Литература", "История",
@@ -51,17 +51,14 @@ class Hobbies:
         return {"id": hobby_id, "name": name}
 
     async def seed_defaults(self, names=DEFAULT_HOBBIES) -> int:
-        """On an empty collection, add the default list; returns how many were added."""
+        """On an empty collection, add the default list in one write;
+        returns how many were added (names taken concurrently are skipped)."""
         if await self._col.count_documents({}, limit=1):
             return 0
-        added = 0
-        for name in names:
-            try:
-                await self.add(name)
-                added += 1
-            except HobbyExists:
-                pass  # another process seeded the same name concurrently
-        return added
+        ids = await self._counters.allocate("hobbies", len(names))
+        rows = [{"_id": hobby_id, "name": name, "name_key": name.casefold()}
+                for hobby_id, name in zip(ids, names)]
+        return await insert_new(self._col, rows)
 
 
 def _public(doc: dict) -> dict:

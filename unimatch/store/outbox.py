@@ -1,13 +1,10 @@
 """The durable Telegram outbox: rounds enqueue, the notifier delivers."""
 
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
 
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import insert_new, translate_errors
 
 PENDING, SENDING, SENT, DROPPED = "pending", "sending", "sent", "dropped"
-_DUPLICATE_KEY = 11000
-
 
 @translate_errors
 class Outbox:
@@ -33,12 +30,7 @@ class Outbox:
             return 0
         rows = [{**m, "state": PENDING, "attempts": 0, "not_before": now, "created_at": now}
                 for m in messages]
-        try:
-            return len((await self._col.insert_many(rows, ordered=False)).inserted_ids)
-        except BulkWriteError as exc:
-            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
-            return exc.details.get("nInserted", 0)
+        return await insert_new(self._col, rows)
 
     async def claim_due(self, now: float, lease: float, skip=()) -> dict | None:
         """Claim one message that is due: pending, or stuck in ``sending``

@@ -6,11 +6,8 @@ both the Pairs endpoint (one entry per partner) and the matcher's history
 
 import itertools
 
-from pymongo.errors import BulkWriteError
 
-from unimatch.store._guard import translate_errors
-
-_DUPLICATE_KEY = 11000
+from unimatch.store._guard import insert_new, translate_errors
 
 
 @translate_errors
@@ -53,14 +50,7 @@ class Pairs:
             return 0
         for row, pair_id in zip(rows, await self._counters.allocate("pairs", len(rows))):
             row["_id"] = pair_id
-        try:
-            result = await self._col.insert_many(rows, ordered=False)
-            return len(result.inserted_ids)
-        except BulkWriteError as exc:
-            # Another process wrote some of the same pairs meanwhile: fine.
-            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
-            return exc.details.get("nInserted", 0)
+        return await insert_new(self._col, rows)
 
     async def for_user(self, user_id: int) -> list[dict]:
         """Every pair the user has been in, newest first."""
