@@ -21,6 +21,8 @@ async def main(argv=None) -> int:
     config = parse_config(argv)
     configure_logging(config.log_level)
     logger.info("starting with %r", config)
+    # Handlers first: a SIGTERM during startup still stops everything in order.
+    stop = _stop_on_signals()
     try:
         runtime = await StoreRuntime.open(config)
     except (StoreUnavailable, RuntimeError) as exc:
@@ -37,7 +39,7 @@ async def main(argv=None) -> int:
             server = app.listen(config.port, config.address, xheaders=True)
             await realtime.start(config)
             logger.info("listening on http://%s:%d/", config.address, config.port)
-            await _wait_for_signal()
+            await stop.wait()
             logger.info("shutting down: no new connections, finishing requests in flight")
             server.stop()
             await realtime.stop()
@@ -49,12 +51,12 @@ async def main(argv=None) -> int:
     return 0
 
 
-async def _wait_for_signal() -> None:
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 if __name__ == "__main__":

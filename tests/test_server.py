@@ -166,6 +166,20 @@ def test_sigterm_finishes_the_request_in_flight_and_stops_the_child(start_server
     assert not (server.data_dir / "nx-27017.url").exists()
 
 
+def test_a_killed_server_leaves_no_embedded_orphan_and_restarts(start_server, tmp_path):
+    first = start_server()
+    child = first.child_pid
+    first.process.kill()  # SIGKILL: no chance to stop its child itself
+    first.process.wait()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the embedded nx-27017 outlived a killed server"
+    second = start_server()  # the same data dir starts again
+    assert second.call("GET", "/users/api/hobby/all/")[0] == 200
+    assert second.terminate() == 0
+
+
 def test_jwt_secret_is_private_and_survives_a_restart(start_server, tmp_path):
     first = start_server()
     secret_file = first.data_dir / "jwt-secret"

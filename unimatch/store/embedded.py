@@ -15,7 +15,19 @@ from pymongo.errors import PyMongoError
 logger = logging.getLogger(__name__)
 
 URL_FILE = "nx-27017.url"
-_LAUNCH = "import sys; from nx_27017.nx_27017 import main; sys.argv[0] = 'nx-27017'; sys.exit(main())"
+# The child watches its stdin, a pipe from the parent: when the parent dies
+# in any way (even SIGKILL) the pipe closes and the child stops itself, so
+# no orphan keeps the data dir locked against the next start.
+_LAUNCH = """
+import os, signal, sys, threading
+def _watch_parent():
+    sys.stdin.buffer.read()
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=_watch_parent, daemon=True).start()
+from nx_27017.nx_27017 import main
+sys.argv[0] = "nx-27017"
+sys.exit(main())
+"""
 
 
 class EmbeddedMongo:
@@ -45,7 +57,7 @@ class EmbeddedMongo:
             [sys.executable, "-c", _LAUNCH, "--data-dir", db_dir, "--host", "127.0.0.1",
              "--port", str(self.port), "--log-file", log_path,
              "--pid-file", os.path.join(self.data_dir, "nx-27017.pid")],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
             # Its own process group: a Ctrl-C in the terminal reaches the
             # service, which then stops the child in order.
             start_new_session=True,
@@ -87,6 +99,8 @@ class EmbeddedMongo:
             return
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
+        process.stdin.close()
+        if process.poll() is None:
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
