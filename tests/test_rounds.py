@@ -147,3 +147,67 @@ async def test_admin_create_pairs_needs_staff(api, store):
     assert body["participants"] == 4 and body["pairs"] == 2 and body["repeats"] == 0
     status, _ = await api.post("/admin-api/create-pairs/")
     assert status == 401
+
+
+async def _crash_after_plan(store, services, clock, matcher_pool, slot, lease=60):
+    """A first owner claims ``slot``, saves its plan and dies before writing pairs."""
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed",
+                           lease=lease)
+    round_doc = await store.rounds.claim(
+        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
+        owner="crashed", now=clock.timestamp(), lease=lease)
+    plan = await crashed._match(await store.users.participants(), {}, seed=round_doc["number"])
+    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
+    return round_doc, plan
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_retry_finishes_even_when_a_planned_member_opted_out(
+        api, services, clock, store, matcher_pool):
+    users = await _register_many(api, 6)
+    await store.rounds.first_seen(clock.timestamp())
+    slot = _monday_after(clock)
+    round_doc, plan = await _crash_after_plan(store, services, clock, matcher_pool, slot)
+    await store.users.update(users[0]["user"]["id"], {"is_active_pair": False})
+    clock.advance(61)
+    retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry")
+    summary = await retry.run_due()
+    assert summary is not None and summary["round"] == round_doc["number"]
+    assert (await store.rounds.get(slot_key(slot)))["state"] == "done"
+    assert await store.db["pairs"].count_documents({}) == 3
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_an_owner_that_lost_its_claim_writes_nothing(api, services, clock, store,
+                                                           matcher_pool):
+    await _register_many(api, 4)
+    await store.rounds.first_seen(clock.timestamp())
+    slot = _monday_after(clock)
+    stalled = RoundService(store, services.schedule, clock, matcher_pool, owner="stalled",
+                           lease=60)
+    round_doc = await store.rounds.claim(
+        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
+        owner="stalled", now=clock.timestamp(), lease=60)
+    clock.advance(61)  # the stalled owner's lease runs out; a successor finishes the round
+    successor = RoundService(store, services.schedule, clock, matcher_pool, owner="successor")
+    assert await successor.run_due() is not None
+    pairs_before = await store.db["pairs"].count_documents({})
+    # The stalled owner wakes up and carries on with its stale claim.
+    assert await stalled._run(slot_key(slot), slot, round_doc) is None
+    assert await store.db["pairs"].count_documents({}) == pairs_before == 2
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_shutdown_releases_a_running_round_for_an_immediate_retry(
+        api, services, clock, store, matcher_pool):
+    await _register_many(api, 4)
+    await store.rounds.first_seen(clock.timestamp())
+    slot = _monday_after(clock)
+    service = RoundService(store, services.schedule, clock, matcher_pool, owner="stopping")
+    await store.rounds.claim(
+        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
+        owner="stopping", now=clock.timestamp(), lease=300)
+    service._running = slot_key(slot)  # as during _claim_and_run
+    await service.release()
+    other = RoundService(store, services.schedule, clock, matcher_pool, owner="next-start")
+    assert await other.run_due() is not None, "no need to wait out the lease"

@@ -175,3 +175,52 @@ async def test_a_vanished_client_does_not_disturb_the_others(ws_url, realtime):
         realtime.ticker.tick()
         assert (await _next(stays, "tick"))
     stays.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_round_finishing_late_is_still_announced(api, ws_url, realtime, store, services,
+                                                         clock):
+    """Round numbers are given at claim time: a retried scheduled round can
+    finish after a higher-numbered manual one and must still be announced."""
+    import datetime as dt
+    users = [await api.register(f"s{i}@example.com") for i in range(2)]
+    conn = await _connect(ws_url + "?token=" + users[0]["access"])
+    await _next(conn, "auth_ok")
+    await realtime.alerts.start()
+    slot = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    early = await store.rounds.claim("scheduled:test", scheduled_for=slot.timestamp(),
+                                     created_at=slot.date().isoformat(), owner="slow",
+                                     now=clock.timestamp(), lease=1)
+    await realtime.rounds.run_now()                   # a later number finishes first
+    assert await realtime.alerts.poll() == 1
+    await _next(conn, "match")
+    clock.advance(2)                                   # the slow owner's lease expires
+    retry = RoundService(store, services.schedule, clock, owner="retry")
+    claimed = await store.rounds.claim("scheduled:test", scheduled_for=slot.timestamp(),
+                                       created_at=slot.date().isoformat(), owner="retry",
+                                       now=clock.timestamp(), lease=60)
+    assert claimed["number"] == early["number"]
+    await retry._run("scheduled:test", slot, claimed)
+    assert await realtime.alerts.poll() == 1
+    assert (await _next(conn, "match"))["pairs"]
+    conn.close()
+
+
+@pytest.mark.gen_test
+async def test_deeply_nested_message_is_an_error_frame_not_a_crash(ws_url):
+    conn = await _connect(ws_url)
+    conn.write_message("[" * 60000)  # deep enough to exhaust the parser, under the size cap
+    assert (await _next(conn, "error"))["detail"]
+    conn.write_message(json.dumps({"type": "ping"}))
+    assert await _next(conn, "pong")
+    conn.close()
+
+
+@pytest.mark.gen_test
+async def test_oversized_message_closes_with_1009(ws_url):
+    conn = await _connect(ws_url)
+    conn.write_message("x" * (65 * 1024))
+    while await conn.read_message() is not None:
+        pass
+    conn.close()
+    assert conn.close_code == 1009

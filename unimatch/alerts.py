@@ -13,11 +13,11 @@ class MatchAlerts:
     def __init__(self, store, hub):
         self.store = store
         self.hub = hub
-        self.last_seen: int | None = None
+        self.last_seen: int | None = None  # completion sequence, not round number
 
     async def start(self) -> None:
         """Remember the rounds finished before now: they are not news."""
-        self.last_seen = await self.store.rounds.last_done_number()
+        self.last_seen = await self.store.rounds.last_finished_seq()
 
     async def poll(self) -> int:
         """Alert connected users of every round finished since the last
@@ -25,9 +25,9 @@ class MatchAlerts:
         if self.last_seen is None:
             await self.start()
         sent = 0
-        for round_doc in await self.store.rounds.done_after(self.last_seen):
+        for round_doc in await self.store.rounds.finished_after(self.last_seen):
             sent += await self._announce(round_doc["number"])
-            self.last_seen = round_doc["number"]
+            self.last_seen = round_doc["finished_seq"]
         return sent
 
     async def check(self) -> None:

@@ -18,7 +18,7 @@ from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import TelegramAuthHandler
-from unimatch.ws.handler import SocketHandler
+from unimatch.ws.handler import MAX_MESSAGE, SocketHandler
 
 
 class InFlight:
@@ -111,6 +111,7 @@ def make_app(services: Services, realtime=None) -> tornado.web.Application:
         # Pings find sockets whose client vanished without closing them.
         websocket_ping_interval=20,
         websocket_ping_timeout=60,
+        websocket_max_message_size=MAX_MESSAGE,
         static_path=str(PACKAGE_DIR / "static"),
         template_path=str(PACKAGE_DIR / "templates"),
         static_url_prefix="/static/",

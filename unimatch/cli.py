@@ -42,12 +42,13 @@ async def _run(args) -> int:
     configure_logging("WARNING" if config.log_level == "INFO" else config.log_level)
     runtime = await StoreRuntime.open(config, share_embedded=True)
     try:
-        return await COMMANDS[(args.command, getattr(args, "action", None))](runtime.store, args)
+        command = COMMANDS[(args.command, getattr(args, "action", None))]
+        return await command(runtime.store, config, args)
     finally:
         await runtime.close()
 
 
-async def _hobbies_add(store, args) -> int:
+async def _hobbies_add(store, config, args) -> int:
     name = args.name.strip()
     if not name:
         print("error: the name is empty", file=sys.stderr)
@@ -64,13 +65,13 @@ async def _hobbies_add(store, args) -> int:
     return 0
 
 
-async def _hobbies_list(store, args) -> int:
+async def _hobbies_list(store, config, args) -> int:
     for hobby in await store.hobbies.all():
         print(f"{hobby['id']}\t{hobby['name']}")
     return 0
 
 
-async def _create_admin(store, args) -> int:
+async def _create_admin(store, config, args) -> int:
     try:
         user = await store.users.set_staff(args.email)
     except errors.NotFound:
@@ -80,8 +81,7 @@ async def _create_admin(store, args) -> int:
     return 0
 
 
-async def _match_now(store, args) -> int:
-    config = config_from_args(args)
+async def _match_now(store, config, args) -> int:
     rounds = RoundService(store, config.schedule(), Clock(),
                           notify=bool(config.telegram_bot_token))
     summary = await rounds.run_now()

@@ -50,14 +50,6 @@ class EmailTaken(UniMatchError):
     """Another account already uses this email (case-insensitively)."""
 
 
-class UnknownHobbies(UniMatchError):
-    """Hobby ids that do not exist; ``ids`` in the order given."""
-
-    def __init__(self, ids: list[int]):
-        super().__init__(ids)
-        self.ids = ids
-
-
 class HobbyExists(UniMatchError):
     """A hobby with this name (case-insensitively) already exists."""
 
@@ -82,5 +74,9 @@ class TelegramIdTaken(UniMatchError):
     """This Telegram account is linked to another user."""
 
 
-class StoreUnavailable(UniMatchError):
+class ServiceUnavailable(UniMatchError):
+    """A part of the service this request needs is not running."""
+
+
+class StoreUnavailable(ServiceUnavailable):
     """The database cannot be reached right now."""

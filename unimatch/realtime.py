@@ -45,6 +45,7 @@ class Realtime:
         for callback in self._callbacks:
             callback.stop()
         self._callbacks.clear()
+        await self.rounds.release()
         self.hub.close_all()
         if self.notifier is not None:
             await self.notifier.close()

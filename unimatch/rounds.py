@@ -34,6 +34,8 @@ class RoundService:
         # Off without a bot: queued notices would go out weeks late once a
         # token is configured.
         self.notify = notify
+        self._running: str | None = None
+        self._first_seen: float | None = None  # set once per database, so cached
 
     async def run_due(self) -> dict | None:
         """Run the round of the latest scheduled slot if nobody has: the
@@ -41,8 +43,9 @@ class RoundService:
         owed, so a server that was down for weeks runs one round, not many."""
         now = self.clock.now()
         slot_time = self.schedule.previous(now)
-        first_seen = await self.store.rounds.first_seen(now.timestamp())
-        if slot_time.timestamp() < first_seen:
+        if self._first_seen is None:
+            self._first_seen = await self.store.rounds.first_seen(now.timestamp())
+        if slot_time.timestamp() < self._first_seen:
             return None
         existing = await self.store.rounds.get(slot_key(slot_time))
         if existing and (existing["state"] == "done" or existing["lease_until"] >= now.timestamp()):
@@ -80,21 +83,40 @@ class RoundService:
         logger.info("round %d (%s) claimed by %s, attempt %d", round_doc["number"], slot,
                     self.owner, round_doc.get("attempts", 1))
         keeper = asyncio.ensure_future(self._keep_lease(slot))
+        self._running = slot
         try:
             return await self._run(slot, slot_time, round_doc)
         finally:
+            self._running = None
             keeper.cancel()
+
+    async def release(self) -> None:
+        """Give up the round in progress (shutting down): its lease ends now,
+        so the next start, here or elsewhere, finishes it at once."""
+        if self._running is not None:
+            await self.store.rounds.renew(self._running, self.owner, 0)
+            logger.info("released unfinished round %s for a retry", self._running)
 
     async def _run(self, slot: str, slot_time: dt.datetime, round_doc: dict) -> dict | None:
         number = round_doc["number"]
         participants = await self.store.users.participants()
         history = await self.store.pairs.history()
+        # Pairs of this very round (an interrupted attempt wrote some) are
+        # not history for it.
+        history = {pair: last for pair, last in history.items() if last != number}
         groups = round_doc.get("plan")
         if groups is None:
             # A retried round reuses its saved plan, so its pairs are the same.
             groups = await self._match(participants, history, seed=number)
-            await self.store.rounds.save_plan(slot, self.owner, groups)
+            if not await self.store.rounds.save_plan(slot, self.owner, groups):
+                logger.warning("round %d was taken over while matching; dropping our plan", number)
+                return None
         groups = [tuple(g) for g in groups]
+        # Still ours? A process that stalled past its lease must not write a
+        # second set of pairs beside its successor's.
+        if not await self.store.rounds.renew(slot, self.owner, self.clock.timestamp() + self.lease):
+            logger.warning("round %d was taken over; not writing its pairs", number)
+            return None
         await self.store.pairs.insert_round(number, round_doc["created_at"], groups, participants)
         if self.notify:
             await self._enqueue_messages(number, groups, participants)
@@ -157,7 +179,9 @@ def _summary(number, created_at, scheduled_for, participants, history, groups) -
         "pairs": len(inner),
         "trios": sum(1 for g in groups if len(g) == 3),
         "repeats": sum(1 for pair in inner if pair in history),
+        # .get: a retried plan may name someone who has opted out since.
         "sharing_groups": sum(
             1 for g in groups
-            if any(participants[a] & participants[b] for a, b in itertools.combinations(g, 2))),
+            if any(participants.get(a, frozenset()) & participants.get(b, frozenset())
+                   for a, b in itertools.combinations(g, 2))),
     }

@@ -85,13 +85,37 @@ def configure_logging(level: str) -> None:
     logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
-@contextlib.contextmanager
-def matcher_pool():
+class MatcherPool(concurrent.futures.Executor):
     """One worker process for the matcher: a big round runs there while the
     event loop keeps serving (a thread would still hold the GIL). Spawned,
-    not forked, so the child inherits no sockets or event loop."""
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    not forked, so the child inherits no sockets or event loop. A worker
+    that died (out of memory, killed) is replaced on the next round instead
+    of breaking every round until a restart."""
+
+    def __init__(self):
+        self._pool = self._new_pool()
+
+    @staticmethod
+    def _new_pool():
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn, /, *args, **kwargs):
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except concurrent.futures.process.BrokenProcessPool:
+            logger.warning("the matcher process died; starting a new one")
+            self._pool.shutdown(wait=False)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextlib.contextmanager
+def matcher_pool():
+    pool = MatcherPool()
     try:
         yield pool
     finally:

@@ -26,7 +26,8 @@ class PasswordHasher:
         self._executor = executor
         # Checked against when the email is unknown, so a wrong email costs
         # the same time as a wrong password and does not reveal accounts.
-        self._dummy = bcrypt.hashpw(b"unimatch-dummy", bcrypt.gensalt(4)).decode()
+        # Same cost as real hashes; made on first use, off the loop.
+        self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
         salt = bcrypt.gensalt(self.rounds)
@@ -35,6 +36,8 @@ class PasswordHasher:
 
     async def verify(self, password: str, hashed: str | None) -> bool:
         """True when ``password`` matches ``hashed``; None checks a dummy."""
+        if hashed is None and self._dummy is None:
+            self._dummy = await self.hash("unimatch-dummy-password")
         ok = await self._run(bcrypt.checkpw, _encode(password), (hashed or self._dummy).encode())
         return ok and hashed is not None
 

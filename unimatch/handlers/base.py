@@ -32,9 +32,19 @@ class BaseHandler(tornado.web.RequestHandler):
         self._body = bytearray()
         self._body_overflow = False
         services.inflight.started()
+        self._counted = True
 
     def on_finish(self):
-        self.services.inflight.finished()
+        self._uncount()
+
+    def on_connection_close(self):
+        # A client that hangs up mid-upload never reaches finish().
+        self._uncount()
+
+    def _uncount(self):
+        if self._counted:
+            self._counted = False
+            self.services.inflight.finished()
 
     # -- request lifecycle -------------------------------------------------
 

@@ -17,7 +17,7 @@ _FIXED = {
     errors.TelegramEmailMismatch: (403, {"error": "The email belongs to another account"}),
     errors.TelegramIdTaken: (409, {"error": "This Telegram account is already linked to another user"}),
     errors.TelegramNotConfigured: (503, {"error": "Telegram login is not configured on this server"}),
-    errors.StoreUnavailable: (503, {"detail": "Service temporarily unavailable, try again later."}),
+    errors.ServiceUnavailable: (503, {"detail": "Service temporarily unavailable, try again later."}),
     errors.HobbyExists: (400, {"name": ["hobby with this name already exists."]}),
 }
 

@@ -27,6 +27,7 @@ class Rounds:
     async def ensure_indexes(self) -> None:
         await self._col.create_index("number", unique=True)
         await self._col.create_index("state")
+        await self._col.create_index("finished_seq")
 
     async def first_seen(self, now: float) -> float:
         """When this database first met a round scheduler (set once).
@@ -73,21 +74,26 @@ class Rounds:
         return result.matched_count == 1
 
     async def finish(self, slot: str, owner: str, summary: dict, now: float) -> bool:
+        """Mark the round done. ``finished_seq`` orders rounds by completion,
+        which is what watchers follow: a retried round can finish after a
+        higher-numbered one."""
+        seq = await self._counters.next("rounds_finished")
         result = await self._col.update_one(
             {"_id": slot, "owner": owner, "state": "running"},
-            {"$set": {"state": "done", "summary": summary, "finished_at": now},
+            {"$set": {"state": "done", "summary": summary, "finished_at": now,
+                      "finished_seq": seq},
              "$unset": {"plan": ""}})
         return result.matched_count == 1
 
     async def get(self, slot: str) -> dict | None:
         return await self._col.find_one({"_id": slot})
 
-    async def done_after(self, number: int) -> list[dict]:
-        """Finished rounds numbered above ``number``, oldest first (no plans)."""
-        cursor = self._col.find({"state": "done", "number": {"$gt": number}}, {"plan": 0})
-        return sorted([doc async for doc in cursor], key=lambda d: d["number"])
+    async def finished_after(self, seq: int) -> list[dict]:
+        """Rounds finished after completion ``seq``, in completion order (no plans)."""
+        cursor = self._col.find({"state": "done", "finished_seq": {"$gt": seq}}, {"plan": 0})
+        return sorted([doc async for doc in cursor], key=lambda d: d["finished_seq"])
 
-    async def last_done_number(self) -> int:
-        """The highest finished round number, 0 when none."""
-        numbers = [doc["number"] async for doc in self._col.find({"state": "done"}, {"number": 1})]
-        return max(numbers, default=0)
+    async def last_finished_seq(self) -> int:
+        """The completion sequence of the latest finished round, 0 when none."""
+        cursor = self._col.find({"state": "done"}, {"finished_seq": 1})
+        return max([doc.get("finished_seq", 0) async for doc in cursor], default=0)

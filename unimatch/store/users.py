@@ -129,7 +129,7 @@ class Users:
         except DuplicateKeyError:
             owner = await self._links.find_one({"_id": chat_id})
             if owner is not None and owner["user_id"] != user_id:
-                raise TelegramIdTaken(chat_id) from None
+                await self._reclaim_stale_link(chat_id, owner["user_id"], user_id)
         previous = await self._col.find_one_and_update(
             {"_id": user_id}, {"$set": {"chat_id": chat_id}}, projection={"chat_id": 1})
         if previous is None:
@@ -139,6 +139,16 @@ class Users:
         if old is not None and old != chat_id:
             await self._links.delete_one({"_id": old, "user_id": user_id})
         return await self.get(user_id)
+
+    async def _reclaim_stale_link(self, chat_id: int, owner_id: int, user_id: int) -> None:
+        """Take over a link whose owner does not point back to the chat (a
+        link written just before a crash); a live link raises TelegramIdTaken."""
+        if await self._col.count_documents({"_id": owner_id, "chat_id": chat_id}, limit=1):
+            raise TelegramIdTaken(chat_id)
+        taken = await self._links.find_one_and_update(
+            {"_id": chat_id, "user_id": owner_id}, {"$set": {"user_id": user_id}})
+        if taken is None:  # someone else reclaimed it first
+            raise TelegramIdTaken(chat_id)
 
     async def unlink_telegram(self, chat_id: int) -> int | None:
         """Forget a chat (the user blocked the bot); returns the user id or None."""

@@ -39,7 +39,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     async def on_message(self, message):
         try:
             data = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._send_json({"type": "error", "detail": "Messages must be JSON objects."})
             return
         kind = data.get("type") if isinstance(data, dict) else None
