@@ -11,10 +11,11 @@ random Zipf instances, almost every optimal pair is nested or nearly so
 (``{chess}`` with ``{chess}``, ``{chess, go}`` with ``{chess, go, art}``).
 Sampling people who merely share *a* hobby (hobby buckets) left 8-10% of
 the optimum's shared hobbies out of reach of any search; sampling the
-Hamming-nearest profiles leaves ~0.1%.
+Hamming-nearest profiles leaves 0.1-0.5%.
 
 Index: for every non-empty subset ``T`` of someone's hobbies and their hobby
-count ``s``, bucket ``(T, s)`` lists them. Everybody in bucket ``(T, s)``
+count ``s``, bucket ``(T, s)`` lists them (subsets too small to be near
+anyone are skipped, see :func:`_subsets`). Everybody in bucket ``(T, s)``
 shares ``T`` with a person ``A`` (``T`` a subset of ``A``, ``|A| = k``) and is
 at Hamming distance at most ``k + s - 2|T|``; a person samples buckets in
 increasing order of that bound until they have ``target`` candidates, plus
@@ -27,32 +28,49 @@ linear in the head count.
 import itertools
 
 
-def _subsets(mask, cache):
+#: Most subsets indexed/queried per person. Everyone with up to 6 hobbies
+#: is indexed in full (63 subsets); beyond that only the largest subsets
+#: (the nearest profiles) and the single hobbies are, so a long hobby list
+#: cannot blow up (2**k subsets).
+SUBSET_CAP = 64
+
+
+def _subsets(mask, cache, max_distance):
     """Subsets of ``mask`` grouped by size: ``result[t]`` is a tuple of the
-    size-``t`` subsets (``result[0]`` is empty)."""
+    size-``t`` subsets, each a tuple of bit positions (small ints hash fast
+    whatever the number of distinct hobbies; big masks would not). Only
+    sizes that can be within ``max_distance`` of someone (``t >= k -
+    max_distance``, plus the single hobbies), at most :data:`SUBSET_CAP`,
+    largest first."""
     got = cache.get(mask)
     if got is None:
         bits = []
         m = mask
         while m:
             low = m & -m
-            bits.append(low)
+            bits.append(low.bit_length() - 1)
             m ^= low
-        got = tuple(
-            tuple(sum(comb) for comb in itertools.combinations(bits, size)) if size else ()
-            for size in range(len(bits) + 1))
-        cache[mask] = got
+        k = len(bits)
+        by_size = [()] * (k + 1)
+        room = SUBSET_CAP
+        for size in range(k, max(1, k - max_distance) - 1, -1):
+            if room <= 0:
+                break
+            subs = list(itertools.islice(itertools.combinations(bits, size), room))
+            room -= len(subs)
+            by_size[size] = tuple(subs)
+        by_size[1] = tuple((b,) for b in bits)
+        got = cache[mask] = tuple(by_size)
     return got
 
 
-def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whole=0):
+def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whole):
     """Candidate pairs as a list of keys (``i * n + j``, ``i < j``); never a
     pair that met before, never a pair sharing no hobby."""
     n = inst.n
     mask = inst.mask
     cnt = inst.cnt
     hist = inst.hist
-    shift = inst.nbits
     cmax = inst.cmax
 
     cache = {}
@@ -61,11 +79,11 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
     for i, m in enumerate(mask):
         if not m:
             continue
-        subs = _subsets(m, cache)
+        subs = _subsets(m, cache, max_distance)
         size = len(subs) - 1
         for t in range(1, size + 1):
             for sub in subs[t]:
-                k = sub | size << shift
+                k = (sub, size)
                 bucket = index.get(k)
                 if bucket is None:
                     index[k] = [i]
@@ -85,47 +103,53 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
         shapes = [(k + s - 2 * t, -t, s) for t in range(1, k + 1) for s in range(t, cmax + 1)
                   if k + s - 2 * t <= max_distance]
         shapes.sort()
-        order[k] = [(-neg_t, s << shift) for _, neg_t, s in shapes]
+        order[k] = [(-neg_t, s) for _, neg_t, s in shapes]
 
     rnd = rng.random
     seen = set()
     add = seen.add
     edges = []
     push = edges.append
-
-    def draw(i, bucket, count):
-        size = len(bucket)
-        if size <= count + 1 or size <= whole:
-            picks = bucket
-        else:
-            picks = [bucket[int(rnd() * size)] for _ in range(count)]
-        got = 0
-        for j in picks:
-            if j == i:
-                continue
-            key = i * n + j if i < j else j * n + i
-            if key in seen or key in hist:
-                continue
-            add(key)
-            push(key)
-            got += 1
-        return got
-
+    whole = max(whole, per_bucket + 1)
     for i in range(n):
         m = mask[i]
         if not m:
             continue
-        subs = _subsets(m, cache)
+        subs = _subsets(m, cache, max_distance)
+        base = i * n
         got = 0
-        for t, s_bits in order[cnt[i]]:
+        for t, holder in order[cnt[i]]:
             for sub in subs[t]:
-                bucket = index.get(sub | s_bits)
-                if bucket is not None:
-                    got += draw(i, bucket, per_bucket)
+                bucket = index.get((sub, holder))
+                if bucket is None:
+                    continue
+                size = len(bucket)
+                if size <= whole:
+                    picks = bucket
+                else:
+                    picks = [bucket[int(rnd() * size)] for _ in range(per_bucket)]
+                for j in picks:
+                    key = base + j if i < j else j * n + i
+                    if key in seen or key in hist or j == i:
+                        continue
+                    add(key)
+                    push(key)
+                    got += 1
             if got >= target:
                 break
         for h in subs[1]:
-            draw(i, single[h], per_hobby)
+            bucket = single[h]
+            size = len(bucket)
+            if size <= whole:
+                picks = bucket
+            else:
+                picks = [bucket[int(rnd() * size)] for _ in range(per_hobby)]
+            for j in picks:
+                key = base + j if i < j else j * n + i
+                if key in seen or key in hist or j == i:
+                    continue
+                add(key)
+                push(key)
     return edges
 
 
@@ -137,30 +161,26 @@ def dense_edges(inst):
 
 def adjacency(inst, edges):
     """Per-person candidate lists sorted by reduced cost, encoded as
-    ``rc * n + neighbour`` ints (one sortable int per entry, no tuples);
-    and the edges grouped by reduced cost for the greedy start."""
+    ``rc * n + neighbour`` ints (one sortable int per entry, no tuples),
+    and ``levels``: the candidate pairs that share a hobby and never met,
+    grouped by reduced cost (``levels[r]``, ``r <= 2 * cmax``)."""
     n = inst.n
     mask = inst.mask
-    y2 = inst.y2
+    cnt = inst.cnt
     hist = inst.hist
-    S2 = 2 * inst.S
+    rc = inst.rc
     adj = [[] for _ in range(n)]
-    by_cost = {}
-    weight_of = inst.weight
+    levels = [[] for _ in range(2 * inst.cmax + 1)]
     for key in edges:
         u, v = divmod(key, n)
-        if key in hist:
-            r = y2[u] + y2[v] - 2 * weight_of(u, v)
+        c = (mask[u] & mask[v]).bit_count()
+        if c and key not in hist:
+            r = cnt[u] + cnt[v] - 2 * c
+            levels[r].append(key)
         else:
-            c = (mask[u] & mask[v]).bit_count()
-            r = y2[u] + y2[v] - (S2 + 2 * c if c else 0)
+            r = rc(u, v)
         adj[u].append(r * n + v)
         adj[v].append(r * n + u)
-        bucket = by_cost.get(r)
-        if bucket is None:
-            by_cost[r] = [key]
-        else:
-            bucket.append(key)
     for row in adj:
         row.sort()
-    return adj, by_cost
+    return adj, levels

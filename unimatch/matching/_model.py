@@ -19,28 +19,24 @@ with a trio), so ``S > P * cmax`` makes one more sharing pair outweigh any
 difference in ``c``; ``Q`` outweighs every ``S`` and ``c`` term together,
 ``B`` every ``Q``, ``S`` and ``c`` term together.
 
-The local search works with *reduced costs* ``rc(u, v) = y[u] + y[v] -
-2 w(u, v)`` (everything doubled to stay integral), with the potentials
-``y[u] = S + cnt[u]`` (``0`` for someone without hobbies). ``rc >= 0`` for
-every pair, and for a sharing pair ``rc`` is the symmetric difference of
-the two hobby sets: zero for identical profiles. Over a perfect matching
-the potentials sum to a constant, so maximising the total weight is
-minimising the total reduced cost.
+The local search works with *reduced costs* ``rc(u, v) = y2[u] + y2[v] -
+2 w(u, v)`` (potentials doubled to stay integral), ``y2[u] = S + cnt[u]``
+(``0`` for someone without hobbies). ``rc >= 0`` for every pair, and for a
+sharing pair ``rc`` is the symmetric difference of the two hobby sets
+(counting only hobbies someone else holds too): zero for identical
+profiles. Over a perfect matching the potentials sum to a constant, so
+maximising the total weight is minimising the total reduced cost.
 """
-
-import logging
-
-logger = logging.getLogger(__name__)
 
 
 class Instance:
     """A relabelled instance.
 
     Attributes (all plain lists/ints/dicts, index ``i`` is person ``ids[i]``):
-    ``n``, ``ids``, ``mask`` (hobbies as a bit mask), ``cnt`` (hobby count),
-    ``nbits`` (distinct hobbies), ``cmax``, ``hist`` (pair key -> last round;
-    key of ``i < j`` is ``i * n + j``), ``met`` (index -> indices met before,
-    built lazily), ``S``, ``Q``, ``B``, ``rmin`` and ``y2`` (potentials).
+    ``n``, ``ids``, ``mask`` (the hobbies at least one other participant
+    holds too, as a bit mask), ``cnt`` (their count), ``nbits`` (bits in
+    use), ``cmax``, ``hist`` (pair key -> last round; key of ``i < j`` is
+    ``i * n + j``), ``S``, ``Q``, ``B``, ``rmin`` and ``y2`` (potentials).
     """
 
     def __init__(self, participants, history, rng):
@@ -51,15 +47,22 @@ class Instance:
         self.ids = ids
         index = {uid: i for i, uid in enumerate(ids)}
 
-        hobbies = set()
+        # Hobbies as bits, the most widely held first so that masks stay
+        # small ints; a hobby nobody else holds can never be shared, so it
+        # gets no bit at all (whatever the number of distinct hobbies,
+        # masks take at most one bit per two hobby holdings).
+        holders = {}
         for hs in participants.values():
-            hobbies.update(hs)
-        bit = {h: 1 << k for k, h in enumerate(sorted(hobbies))}
+            for h in hs:
+                holders[h] = holders.get(h, 0) + 1
+        shared = sorted((h for h, count in holders.items() if count > 1),
+                        key=lambda h: (-holders[h], h))
+        bit = {h: 1 << k for k, h in enumerate(shared)}
         mask = []
         for uid in ids:
             m = 0
             for h in participants[uid]:
-                m |= bit[h]
+                m |= bit.get(h, 0)
             mask.append(m)
         self.mask = mask
         self.cnt = cnt = [m.bit_count() for m in mask]
@@ -78,7 +81,6 @@ class Instance:
             if old is None or old < rnd:
                 hist[key] = rnd
         self.hist = hist
-        self._met = None
         rounds = hist.values()
         self.rmin = rmin = min(rounds, default=0)
         span = max(rounds, default=0) - rmin + 1
@@ -93,19 +95,6 @@ class Instance:
         """The history/edge key of the unordered pair ``u, v``."""
         n = self.n
         return u * n + v if u < v else v * n + u
-
-    @property
-    def met(self):
-        """Index -> set of indices met before (built on first use)."""
-        if self._met is None:
-            met = [set() for _ in range(self.n)]
-            n = self.n
-            for key in self.hist:
-                u, v = divmod(key, n)
-                met[u].add(v)
-                met[v].add(u)
-            self._met = met
-        return self._met
 
     def weight(self, u, v):
         """The integer weight of pairing ``u`` with ``v`` (see module doc)."""

@@ -1,0 +1,269 @@
+"""Benchmark of the weekly matcher (``make bench-matcher``; a benchmark, not a test).
+
+For each size: a random cohort (Zipf-like popularity over 20-50 hobbies,
+1-5 hobbies each) with ten earlier rounds of history (90% attendance per
+round), made by the matcher itself up to ``--matcher-history-max`` people
+(the harder case: everyone's best partners are used up) and by random
+pairings above. The matcher then runs in a fresh process that only loads
+the instance, so its time and peak RSS are its own (plus the interpreter
+and the instance, shown separately).
+
+Where tractable (``--oracle-max``), the result is compared with the exact
+optimum: rustworkx's blossom (maximum cardinality, integer weights that
+order groupings lexicographically by the criteria) on the complete graph.
+For an odd head count the reference is that blossom on everybody but one,
+plus the best place for the one left over: a strong grouping, not a proven
+optimum. The old service's algorithm (all pairs, sorted, greedy, leftovers
+force-paired, one person left out when odd) runs for comparison up to
+``--baseline-max``.
+
+Usage: python bench/matcher.py [--sizes 1000,10000,100000] [--seed 1]
+"""
+
+import argparse
+import itertools
+import json
+import os
+import pickle
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from unimatch.matcher import match, score  # noqa: E402
+
+
+# -- instances ----------------------------------------------------------------------
+
+def make_cohort(n, rng):
+    count = rng.randint(20, 50)
+    names = [1000 + 7 * k for k in range(count)]
+    weights = [1 / (k + 1) for k in range(count)]   # Zipf, s = 1
+    cum = list(itertools.accumulate(weights))
+    ids = rng.sample(range(1, 20 * n + 20), n)
+    cohort = {}
+    for uid in ids:
+        want = rng.randint(1, 5)
+        chosen = set()
+        while len(chosen) < want:
+            chosen.add(rng.choices(names, cum_weights=cum)[0])
+        cohort[uid] = frozenset(chosen)
+    return cohort, count
+
+
+def make_history(cohort, rng, *, rounds, by_matcher):
+    history = {}
+    for round_no in range(1, rounds + 1):
+        present = [u for u in sorted(cohort) if rng.random() < 0.9]
+        if by_matcher:
+            groups = match({u: cohort[u] for u in present}, history, seed=round_no)
+        else:
+            rng.shuffle(present)
+            groups = [present[i:i + 2] for i in range(0, len(present) - 1, 2)]
+            if len(present) % 2 and groups:
+                groups[-1].append(present[-1])
+        for group in groups:
+            for a, b in itertools.combinations(sorted(group), 2):
+                history[(a, b)] = round_no
+    return history
+
+
+# -- references ---------------------------------------------------------------------
+
+def lexicographic_weights(cohort, history):
+    ids = sorted(cohort)
+    pairs = len(ids) // 2 + 2
+    cmax = max((len(h) for h in cohort.values()), default=0)
+    share = pairs * (cmax + 1) + 1
+    recency = pairs * (share + cmax + 1) + 1
+    repeat = pairs * (recency * (max(history.values(), default=0) + 1) + share + cmax) + 1
+    hobbies = [cohort[u] for u in ids]
+    out = []
+    lowest = 0
+    for i in range(len(ids)):
+        hi = hobbies[i]
+        a = ids[i]
+        for j in range(i + 1, len(ids)):
+            common = len(hi & hobbies[j])
+            w = (share + common) if common else 0
+            met = history.get((a, ids[j]))
+            if met is not None:
+                w -= repeat + recency * met
+            out.append((i, j, w))
+            lowest = min(lowest, w)
+    return ids, [(i, j, w - lowest + 1) for i, j, w in out]
+
+
+def oracle(cohort, history):
+    """(score, seconds, exact?)"""
+    import rustworkx as rx
+    ids, edges = lexicographic_weights(cohort, history)
+    graph = rx.PyGraph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(edges)
+    started = time.perf_counter()
+    chosen = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda w: w,
+                                    verify_optimum=False)
+    seconds = time.perf_counter() - started
+    groups = [tuple(sorted((ids[i], ids[j]))) for i, j in chosen]
+    if len(ids) % 2:
+        weight = {(i, j): w for i, j, w in edges}
+        where = {u: k for k, u in enumerate(ids)}
+        left = next(u for u in ids if all(u not in g for g in groups))
+
+        def gain(pair):
+            return sum(weight[tuple(sorted((where[left], where[u])))] for u in pair)
+        host = max(groups, key=gain)
+        groups = [g for g in groups if g != host] + [tuple(sorted(host + (left,)))]
+    return score(groups, cohort, history), seconds, len(ids) % 2 == 0
+
+
+def old_service(cohort, history):
+    """The previous service: every pair that never met, sorted by shared
+    hobbies, taken greedily; leftovers force-paired in id order even when
+    that repeats a pair; one person left out on an odd head count."""
+    ids = sorted(cohort)
+    candidates = []
+    for a, b in itertools.combinations(ids, 2):
+        if (a, b) not in history:
+            candidates.append((len(cohort[a] & cohort[b]), a, b))
+    candidates.sort(key=lambda c: -c[0])
+    taken = set()
+    groups = []
+    for _, a, b in candidates:
+        if a not in taken and b not in taken:
+            taken.update((a, b))
+            groups.append((a, b))
+    rest = [u for u in ids if u not in taken]
+    groups += [(rest[i], rest[i + 1]) for i in range(0, len(rest) - 1, 2)]
+    return groups, len(rest) % 2
+
+
+# -- the measured run (a fresh process per size) -------------------------------------
+
+def rss_mib():
+    """Peak resident set size of this process so far, in MiB. VmHWM, not
+    ru_maxrss: Linux carries ru_maxrss across exec, so a child would report
+    the size of the parent that started it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(path, seed):
+    with open(path, "rb") as f:
+        cohort, history = pickle.load(f)
+    loaded = rss_mib()
+    wall = time.perf_counter()
+    cpu = time.process_time()
+    groups = match(cohort, history, seed=seed)
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    json.dump({"wall": wall, "cpu": cpu, "rss_loaded": loaded, "rss_peak": rss_mib(),
+               "groups": groups}, sys.stdout)
+
+
+# -- report -------------------------------------------------------------------------
+
+def pct(part, whole):
+    return "-" if not whole else f"{100 * part / whole:.2f}%"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--oracle-max", type=int, default=2000)
+    parser.add_argument("--baseline-max", type=int, default=3000)
+    parser.add_argument("--matcher-history-max", type=int, default=10000)
+    parser.add_argument("--child", nargs=2, metavar=("INSTANCE", "SEED"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    print("UniMatch matcher benchmark")
+    print(f"Python {platform.python_version()} on {platform.machine()}, one process, "
+          f"{os.cpu_count()} CPUs visible (shared machine: timings are noisy)")
+    print("Instances: Zipf-like hobby popularity (s=1) over 20-50 hobbies, 1-5 hobbies each; "
+          "10 earlier rounds, 90% attendance")
+    print()
+    header = (f"{'people':>8}  {'history':<8} {'algorithm':<12} {'wall s':>7} {'cpu s':>7} "
+              f"{'RSS MiB':>13} {'repeats':>7} {'sharing':>8} {'shared':>8} "
+              f"{'vs optimum (sharing/shared)':>28}")
+    print(header)
+    print("-" * len(header))
+    notes = []
+    for n in sizes:
+        rng = random.Random(args.seed * 7919 + n)
+        cohort, hobby_count = make_cohort(n, rng)
+        by_matcher = n <= args.matcher_history_max
+        started = time.perf_counter()
+        history = make_history(cohort, rng, rounds=10, by_matcher=by_matcher)
+        made = time.perf_counter() - started
+        kind = "matcher" if by_matcher else "random"
+        notes.append(f"{n:,} people: {hobby_count} hobbies, {len(history):,} pairs in history "
+                     f"({kind}, made in {made:.1f} s)")
+        with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as f:
+            pickle.dump((cohort, history), f)
+            path = f.name
+        try:
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path,
+                                  str(args.seed)], check=True, capture_output=True, text=True)
+        finally:
+            os.unlink(path)
+        run = json.loads(out.stdout)
+        groups = [tuple(g) for g in run["groups"]]
+        got = score(groups, cohort, history)
+        sizes_ok = (sorted(u for g in groups for u in g) == sorted(cohort)
+                    and sum(len(g) == 3 for g in groups) == n % 2)
+        best = None
+        if n <= args.oracle_max:
+            best, seconds, exact = oracle(cohort, history)
+            vs = f"{pct(got.sharing_pairs, best.sharing_pairs)} / " \
+                 f"{pct(got.shared_hobbies, best.shared_hobbies)}"
+        else:
+            vs = "n/a (too large)"
+        rss = f"{run['rss_peak']:.0f} ({run['rss_loaded']:.0f})"
+        print(f"{n:>8,}  {kind:<8} {'unimatch':<12} {run['wall']:>7.2f} {run['cpu']:>7.2f} "
+              f"{rss:>13} {got.repeats:>7} {got.sharing_pairs:>8,} {got.shared_hobbies:>8,} "
+              f"{vs:>28}" + ("" if sizes_ok else "  INVALID GROUPING"))
+        if best is not None:
+            label = "optimum" if exact else "reference"
+            print(f"{'':>8}  {'':<8} {label:<12} {seconds:>7.2f} {'':>7} {'':>13} "
+                  f"{best.repeats:>7} {best.sharing_pairs:>8,} {best.shared_hobbies:>8,} "
+                  f"{'(rustworkx blossom)' if exact else '(blossom on n-1 + best trio)':>28}")
+        if n <= args.baseline_max:
+            started = time.perf_counter()
+            old, left_out = old_service(cohort, history)
+            seconds = time.perf_counter() - started
+            was = score(old, cohort, history)
+            vs = (f"{pct(was.sharing_pairs, best.sharing_pairs)} / "
+                  f"{pct(was.shared_hobbies, best.shared_hobbies)}") if best else ""
+            print(f"{'':>8}  {'':<8} {'old service':<12} {seconds:>7.2f} {'':>7} {'':>13} "
+                  f"{was.repeats:>7} {was.sharing_pairs:>8,} {was.shared_hobbies:>8,} {vs:>28}"
+                  + (f"  ({left_out} left out)" if left_out else ""))
+        sys.stdout.flush()
+    print()
+    print("RSS MiB: peak of the process running the matcher (in brackets: after loading the "
+          "instance, before matching).")
+    print("repeats: inner pairs that met before; sharing: inner pairs sharing >= 1 hobby; "
+          "shared: hobbies shared, summed over inner pairs (a trio counts as its 3 pairs).")
+    for note in notes:
+        print(note)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,524 @@
+"""The matcher: the contract of ``match`` (everyone exactly once, pairs plus
+one trio, deterministic, no avoidable repeats, oldest repeats first) and its
+quality against exact optima (brute force for tiny cohorts, a blossom
+algorithm from networkx/rustworkx above that)."""
+
+import itertools
+import multiprocessing
+import pickle
+import random
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from unittest import mock
+
+import networkx as nx
+import pytest
+import rustworkx as rx
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from unimatch import matcher
+from unimatch.matcher import Score, match, score
+from unimatch.matching import _blossom
+
+
+# -- instances ---------------------------------------------------------------------
+
+def zipf_cohort(n, rng, *, hobbies=None, per_person=(1, 5)):
+    """``n`` people with 1-5 hobbies drawn from a Zipf-like popularity over
+    20-50 hobbies; ids scattered, not 0..n-1."""
+    count = hobbies or rng.randint(20, 50)
+    names = [1000 + 7 * k for k in range(count)]
+    weights = [1 / (k + 1) for k in range(count)]
+    ids = rng.sample(range(1, 20 * n + 20), n)
+    cohort = {}
+    for uid in ids:
+        want = rng.randint(*per_person)
+        chosen = set()
+        while len(chosen) < want:
+            chosen.add(rng.choices(names, weights)[0])
+        cohort[uid] = frozenset(chosen)
+    return cohort
+
+
+def record(history, groups, round_no):
+    for group in groups:
+        for a, b in itertools.combinations(sorted(group), 2):
+            history[(a, b)] = round_no
+
+
+def random_rounds(cohort, rounds, rng, attend=0.9):
+    """History of ``rounds`` random pairings (a trio when odd)."""
+    history = {}
+    for round_no in range(1, rounds + 1):
+        present = [u for u in sorted(cohort) if rng.random() < attend]
+        rng.shuffle(present)
+        groups = [present[i:i + 2] for i in range(0, len(present) - 1, 2)]
+        if len(present) % 2 and groups:
+            groups[-1].append(present[-1])
+        record(history, groups, round_no)
+    return history
+
+
+def matcher_rounds(cohort, rounds, rng, attend=0.9):
+    """History made by the matcher itself: the best partners are used up,
+    which makes the next round harder than random history does."""
+    history = {}
+    for round_no in range(1, rounds + 1):
+        present = {u: cohort[u] for u in sorted(cohort) if rng.random() < attend}
+        record(history, match(present, history, seed=round_no), round_no)
+    return history
+
+
+def everyone_met(ids, rng):
+    return {pair: rng.randint(1, 40) for pair in itertools.combinations(sorted(ids), 2)}
+
+
+# -- checks and references ---------------------------------------------------------
+
+def assert_valid(cohort, groups):
+    n = len(cohort)
+    if n < 2:
+        assert groups == []
+        return
+    members = [u for group in groups for u in group]
+    assert sorted(members) == sorted(cohort)          # everyone exactly once
+    sizes = [len(group) for group in groups]
+    assert set(sizes) <= {2, 3}
+    assert sizes.count(3) == n % 2                    # one trio iff odd
+    assert all(list(group) == sorted(group) for group in groups)
+    assert groups == sorted(groups)
+    assert all(type(u) is int for u in members)
+
+
+def groupings(people):
+    """Every way to split ``people`` into pairs plus one trio when odd."""
+    if len(people) % 2 == 0:
+        yield from _pairings(people)
+        return
+    for trio in itertools.combinations(people, 3):
+        rest = [p for p in people if p not in trio]
+        for tail in _pairings(rest):
+            yield [trio] + tail
+
+
+def _pairings(people):
+    if not people:
+        yield []
+        return
+    first = people[0]
+    for i, a in enumerate(people[1:], 1):
+        for tail in _pairings(people[1:i] + people[i + 1:]):
+            yield [(first, a)] + tail
+
+
+def brute_force(cohort, history):
+    """The best Score over all groupings (tiny cohorts only)."""
+    people = sorted(cohort)
+    return max((score(g, cohort, history) for g in groupings(people)), key=Score.key)
+
+
+def lexicographic_weights(cohort, history):
+    """Integer pair weights whose sum over a perfect matching orders
+    matchings exactly like Score.key (computed here, independently of the
+    matcher's own constants). Shifted positive for max-cardinality solvers."""
+    ids = sorted(cohort)
+    n = len(ids)
+    pairs = n // 2 + 1
+    cmax = max((len(h) for h in cohort.values()), default=0)
+    share = pairs * (cmax + 1) + 1
+    top_round = max(history.values(), default=0)
+    recency = pairs * (share + cmax + 1) + 1
+    repeat = pairs * (recency * (top_round + 1) + share + cmax) + 1
+    weights = {}
+    for a, b in itertools.combinations(ids, 2):
+        common = len(cohort[a] & cohort[b])
+        w = (share + common) if common else 0
+        met = history.get((a, b))
+        if met is not None:
+            w -= repeat + recency * met
+        weights[(a, b)] = w
+    shift = -min(weights.values(), default=0) + 1
+    return {pair: w + shift for pair, w in weights.items()}
+
+
+def exact_even(cohort, history):
+    """Optimal Score for an even head count: rustworkx's blossom on the
+    complete graph, maximum cardinality, lexicographic weights."""
+    ids = sorted(cohort)
+    graph = rx.PyGraph()
+    graph.add_nodes_from(ids)
+    position = {u: i for i, u in enumerate(ids)}
+    graph.add_edges_from([(position[a], position[b], w)
+                          for (a, b), w in lexicographic_weights(cohort, history).items()])
+    chosen = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda w: w)
+    groups = [tuple(sorted((ids[i], ids[j]))) for i, j in chosen]
+    assert 2 * len(groups) == len(ids)
+    return score(groups, cohort, history), groups
+
+
+def exact_odd_reference(cohort, history):
+    """For an odd head count: the blossom's best matching of everybody but
+    one, with that one added where they gain the most. A strong feasible
+    grouping, not a proven optimum (an exact trio needs an O(n^3) search)."""
+    ids = sorted(cohort)
+    weights = lexicographic_weights(cohort, history)
+    graph = rx.PyGraph()
+    graph.add_nodes_from(ids)
+    position = {u: i for i, u in enumerate(ids)}
+    graph.add_edges_from([(position[a], position[b], w) for (a, b), w in weights.items()])
+    chosen = [tuple(sorted((ids[i], ids[j])))
+              for i, j in rx.max_weight_matching(graph, max_cardinality=True,
+                                                 weight_fn=lambda w: w)]
+    left = next(u for u in ids if all(u not in p for p in chosen))
+
+    def gain(pair):
+        return sum(weights[tuple(sorted((left, u)))] for u in pair)
+    host = max(chosen, key=gain)
+    groups = [p for p in chosen if p != host] + [tuple(sorted(host + (left,)))]
+    return score(groups, cohort, history)
+
+
+def min_repeats_even(cohort, history):
+    """Fewest repeats any perfect matching needs: n/2 minus a maximum
+    matching of the never-met graph."""
+    ids = sorted(cohort)
+    graph = rx.PyGraph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from_no_data([(i, j) for i, j in itertools.combinations(range(len(ids)), 2)
+                                  if (ids[i], ids[j]) not in history])
+    return len(ids) // 2 - len(rx.max_weight_matching(graph, max_cardinality=True))
+
+
+# -- edge cases ---------------------------------------------------------------------
+
+def test_nobody_or_one_person_gives_no_groups():
+    assert match({}, {}, seed=1) == []
+    assert match({7: frozenset({1})}, {}, seed=1) == []
+
+
+def test_two_people_are_paired_even_if_they_met():
+    assert match({5: frozenset(), 3: frozenset({1})}, {(3, 5): 4}, seed=0) == [(3, 5)]
+
+
+def test_three_people_make_one_trio_even_if_all_met():
+    cohort = {9: frozenset({1}), 2: frozenset({1}), 5: frozenset()}
+    history = {(2, 5): 1, (2, 9): 2, (5, 9): 3}
+    assert match(cohort, history, seed=3) == [(2, 5, 9)]
+
+
+def test_four_who_all_met_repeat_the_oldest_pairs():
+    cohort = {1: frozenset({1}), 2: frozenset({1}), 3: frozenset({1}), 4: frozenset({1})}
+    # (1,2)+(3,4) met in rounds 9 and 8; (1,3)+(2,4) in 1 and 7; (1,4)+(2,3) in 5 and 5.
+    history = {(1, 2): 9, (3, 4): 8, (1, 3): 1, (2, 4): 7, (1, 4): 5, (2, 3): 5}
+    for seed in range(5):
+        assert match(cohort, history, seed=seed) == [(1, 3), (2, 4)]
+
+
+def test_a_repeat_free_round_is_found_when_one_exists():
+    # Five of the six pairings repeat; the sixth is (1,4)+(2,3) although
+    # (1,2) shares a hobby: criterion 1 comes first.
+    cohort = {1: frozenset({1}), 2: frozenset({1}), 3: frozenset({2}), 4: frozenset({3})}
+    history = {(1, 2): 1, (3, 4): 1, (1, 3): 1, (2, 4): 1}
+    assert match(cohort, history, seed=0) == [(1, 4), (2, 3)]
+
+
+def test_nobody_sharing_hobbies():
+    rng = random.Random(2)
+    cohort = {u: frozenset({u}) if u % 3 else frozenset() for u in range(1, 62)}
+    history = random_rounds(cohort, 5, rng)
+    groups = match(cohort, history, seed=4)
+    assert_valid(cohort, groups)
+    assert score(groups, cohort, history) == Score(0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("n", [5, 9, 20, 31, 60])
+def test_everyone_met_everyone_repeats_the_oldest(n):
+    rng = random.Random(n)
+    cohort = zipf_cohort(n, rng)
+    history = everyone_met(cohort, rng)
+    groups = match(cohort, history, seed=n)
+    assert_valid(cohort, groups)
+    got = score(groups, cohort, history)
+    assert got.repeats == n // 2 + (2 if n % 2 else 0)  # every inner pair repeats
+    if n % 2 == 0:
+        assert got == exact_even(cohort, history)[0]
+    elif n <= 9:
+        assert got == brute_force(cohort, history)
+    else:
+        assert got.key() >= exact_odd_reference(cohort, history).key()
+
+
+@pytest.mark.parametrize("n", [30, 651, 700])
+def test_the_only_repeat_free_round_is_found(n):
+    # Everybody met everybody except along one hidden perfect matching
+    # (plus one person who met everyone when n is odd).
+    rng = random.Random(n)
+    cohort = zipf_cohort(n, rng)
+    order = sorted(cohort)
+    rng.shuffle(order)
+    hidden = {tuple(sorted(order[i:i + 2])) for i in range(0, n - 1, 2)}
+    history = {pair: rounds for pair, rounds in everyone_met(cohort, rng).items()
+               if pair not in hidden}
+    groups = match(cohort, history, seed=1)
+    assert_valid(cohort, groups)
+    got = score(groups, cohort, history)
+    if n % 2 == 0:
+        assert got.repeats == 0
+    else:
+        # The one who met everybody joins a hidden pair: two repeats, the
+        # oldest ones available.
+        left = order[-1]
+        best = min(history[tuple(sorted((left, a)))] + history[tuple(sorted((left, b)))]
+                   for a, b in hidden)
+        assert (got.repeats, got.repeat_rounds) == (2, best)
+
+
+def test_people_with_many_hobbies_stay_cheap():
+    # Sparse path (over 600 people): subsets of long hobby lists are capped.
+    rng = random.Random(9)
+    cohort = {u: frozenset(rng.sample(range(60), rng.randint(1, 25))) for u in range(800)}
+    groups = match(cohort, {}, seed=9)
+    assert_valid(cohort, groups)
+    assert score(groups, cohort, {}).sharing_pairs == 400
+
+
+def test_thousands_of_distinct_hobbies():
+    # Each person shares one rare hobby with exactly one other, plus a
+    # random one of 3,000: the rare pairs must all be found.
+    rng = random.Random(10)
+    cohort = {u: frozenset({u // 2, 10_000 + rng.randrange(3000)}) for u in range(4000)}
+    groups = match(cohort, {}, seed=10)
+    assert_valid(cohort, groups)
+    assert score(groups, cohort, {}).sharing_pairs == 2000
+    unique = {u: frozenset({u}) for u in range(3001)}
+    assert_valid(unique, match(unique, {}, seed=10))
+
+
+# -- properties ---------------------------------------------------------------------
+
+cohorts = st.tuples(st.integers(min_value=0, max_value=2**32),
+                    st.integers(min_value=0, max_value=70),
+                    st.integers(min_value=0, max_value=12),
+                    st.floats(min_value=0.0, max_value=1.0))
+
+
+def arbitrary_cohort(seed, n, rounds, density):
+    """Random ids, 0-4 hobbies out of 6, and a history of ``rounds`` rounds
+    in which each pair met with probability ``density``."""
+    rng = random.Random(seed)
+    ids = rng.sample(range(-50, 10_000), n)
+    cohort = {u: frozenset(rng.sample(range(6), rng.randint(0, 4))) for u in ids}
+    history = {pair: rng.randint(1, rounds) for pair in itertools.combinations(sorted(ids), 2)
+               if rounds and rng.random() < density}
+    return cohort, history
+
+
+def path(dense):
+    """Small cohorts take the all-pairs path; ``dense=False`` forces the
+    sparse one (candidate sampling) that large cohorts take."""
+    return mock.patch.object(matcher, "DENSE_MAX", matcher.DENSE_MAX if dense else 0)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts, st.integers(), st.booleans())
+def test_every_participant_exactly_once(params, seed, dense):
+    cohort, history = arbitrary_cohort(*params)
+    with path(dense):
+        groups = match(cohort, history, seed=seed)
+        assert_valid(cohort, groups)
+        # Deterministic, whatever the order of the input dicts.
+        shuffled = list(cohort.items())
+        random.Random(seed).shuffle(shuffled)
+        again = match(dict(shuffled), dict(reversed(list(history.items()))), seed=seed)
+    assert again == groups
+
+
+@settings(max_examples=100, deadline=None)
+@given(cohorts, st.integers(), st.booleans())
+def test_no_avoidable_repeats(params, seed, dense):
+    cohort, history = arbitrary_cohort(*params)
+    if len(cohort) % 2:
+        cohort.pop(min(cohort))
+    with path(dense):
+        groups = match(cohort, history, seed=seed)
+    assert score(groups, cohort, history).repeats == min_repeats_even(cohort, history)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32), st.integers(min_value=2, max_value=9),
+       st.integers(min_value=0, max_value=6), st.floats(min_value=0.0, max_value=1.0))
+def test_tiny_cohorts_are_optimal(seed, n, rounds, density):
+    cohort, history = arbitrary_cohort(seed, n, rounds, density)
+    assert score(match(cohort, history, seed=seed), cohort, history) == \
+        brute_force(cohort, history)
+
+
+def test_history_of_absent_people_is_ignored():
+    rng = random.Random(4)
+    cohort = zipf_cohort(40, rng)
+    history = random_rounds(cohort, 6, rng)
+    noisy = dict(history)
+    noisy.update({(-5, u): 3 for u in cohort})
+    assert match(cohort, noisy, seed=8) == match(cohort, history, seed=8)
+
+
+def test_different_seeds_give_different_rounds():
+    rng = random.Random(11)
+    cohort = zipf_cohort(120, rng)
+    history = random_rounds(cohort, 4, rng)
+    results = {tuple(match(cohort, history, seed=seed)) for seed in range(6)}
+    assert len(results) > 1
+
+
+def test_nobody_is_favoured_by_id():
+    # Eleven identical people: who ends up in the trio is the seed's
+    # choice, not the smallest or largest id.
+    cohort = {u: frozenset({1}) for u in range(100, 111)}
+    in_trio = [next(g for g in match(cohort, {}, seed=seed) if len(g) == 3)
+               for seed in range(60)]
+    counts = {u: sum(u in trio for trio in in_trio) for u in cohort}
+    assert min(counts.values()) >= 3
+    assert max(counts.values()) <= 35
+    # Nor who gets whom.
+    partners = {match(cohort, {}, seed=seed)[0] for seed in range(60)}
+    assert len(partners) > 10
+
+
+def test_quality_does_not_depend_on_how_ids_are_numbered():
+    rng = random.Random(12)
+    cohort = zipf_cohort(300, rng)
+    history = matcher_rounds(cohort, 5, rng)
+    renumber = {u: 10**6 - u for u in cohort}      # reverses the id order
+    cohort2 = {renumber[u]: h for u, h in cohort.items()}
+    history2 = {tuple(sorted((renumber[a], renumber[b]))): r for (a, b), r in history.items()}
+    first = score(match(cohort, history, seed=5), cohort, history)
+    second = score(match(cohort2, history2, seed=5), cohort2, history2)
+    assert first.repeats == second.repeats == 0
+    assert abs(first.shared_hobbies - second.shared_hobbies) <= 0.01 * first.shared_hobbies
+    assert abs(first.sharing_pairs - second.sharing_pairs) <= 1
+
+
+# -- quality against the exact optimum ---------------------------------------------
+
+# Up to 600 people every pair is a candidate; 640 and 700 take the sparse path.
+QUALITY = [(40, "random"), (80, "matcher"), (150, "random"), (200, "matcher"),
+           (300, "matcher"), (640, "random"), (700, "random")]
+
+
+@pytest.mark.parametrize("n,made_by", QUALITY)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_close_to_the_optimum(n, made_by, seed):
+    rng = random.Random(seed * 1000 + n)
+    cohort = zipf_cohort(n, rng)
+    history = (random_rounds if made_by == "random" else matcher_rounds)(cohort, 10, rng)
+    groups = match(cohort, history, seed=seed)
+    assert_valid(cohort, groups)
+    got = score(groups, cohort, history)
+    best, _ = exact_even(cohort, history)
+    assert got.repeats == best.repeats == 0
+    assert got.sharing_pairs >= 0.99 * best.sharing_pairs
+    assert got.shared_hobbies >= 0.99 * best.shared_hobbies
+
+
+@pytest.mark.parametrize("n", [41, 151, 201])
+def test_odd_head_count_close_to_the_reference(n):
+    rng = random.Random(n)
+    cohort = zipf_cohort(n, rng)
+    history = random_rounds(cohort, 10, rng)
+    groups = match(cohort, history, seed=n)
+    assert_valid(cohort, groups)
+    got = score(groups, cohort, history)
+    reference = exact_odd_reference(cohort, history)
+    assert got.repeats == reference.repeats == 0
+    assert got.sharing_pairs >= 0.99 * reference.sharing_pairs
+    assert got.shared_hobbies >= 0.99 * reference.shared_hobbies
+    trio = next(g for g in groups if len(g) == 3)
+    assert score([trio], cohort, history).sharing_pairs >= 2
+
+
+def test_a_larger_cohort_on_the_sparse_path():
+    rng = random.Random(21)
+    cohort = zipf_cohort(3001, rng)
+    history = random_rounds(cohort, 10, rng)
+    groups = match(cohort, history, seed=21)
+    assert_valid(cohort, groups)
+    got = score(groups, cohort, history)
+    assert got.repeats == 0
+    # Everybody has a hobby and the popular ones are held by hundreds:
+    # every pair shares, and the trio's three inner pairs do too.
+    assert got.sharing_pairs == 1499 + 3
+
+
+# -- the pieces ---------------------------------------------------------------------
+
+def test_score_counts_a_trio_as_its_inner_pairs():
+    cohort = {1: frozenset({1, 2}), 2: frozenset({2, 3}), 3: frozenset({2}),
+              4: frozenset({9}), 5: frozenset()}
+    history = {(1, 2): 4, (4, 5): 2}
+    assert score([(1, 2, 3), (4, 5)], cohort, history) == Score(
+        repeats=2, repeat_rounds=6, sharing_pairs=3, shared_hobbies=3)
+    assert Score(0, 0, 3, 3).key() > Score(1, 2, 9, 9).key()
+    assert Score(1, 2, 0, 0).key() > Score(1, 5, 9, 9).key()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32), st.integers(min_value=2, max_value=18),
+       st.floats(min_value=0.05, max_value=1.0))
+def test_blossom_search_finds_a_maximum_matching(seed, n, density):
+    rng = random.Random(seed)
+    graph = nx.gnp_random_graph(n, density, seed=seed)
+    adjacency = {v: sorted(graph[v]) for v in graph}
+    mate = [-1] * n
+    for u, v in graph.edges():
+        if rng.random() < 0.5 and mate[u] < 0 and mate[v] < 0:
+            mate[u], mate[v] = v, u
+    while _blossom.forest_phase([v for v in range(n) if mate[v] < 0], adjacency.__getitem__,
+                                mate):
+        pass
+    dead = set()
+    for root in range(n):
+        if mate[root] < 0 and root not in dead:
+            _blossom.augment(root, adjacency.__getitem__, mate, dead)
+    assert all(mate[v] < 0 or (mate[mate[v]] == v and graph.has_edge(v, mate[v]))
+               for v in range(n))
+    size = sum(1 for v in range(n) if mate[v] > v)
+    assert size == len(nx.max_weight_matching(graph, maxcardinality=True))
+
+
+# -- the process boundary ---------------------------------------------------------
+
+def test_runs_in_a_spawned_worker_and_returns_plain_data():
+    rng = random.Random(3)
+    cohort = zipf_cohort(51, rng)
+    history = random_rounds(cohort, 3, rng)
+    with ProcessPoolExecutor(max_workers=1,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        groups = pool.submit(match, cohort, history, seed=17).result(timeout=60)
+    assert groups == match(cohort, history, seed=17)
+    assert pickle.loads(pickle.dumps(groups)) == groups
+    assert all(type(g) is tuple for g in groups)
+
+
+def test_standard_library_only():
+    code = ("import sys, unimatch.matcher\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'tornado', 'pymongo', 'bson', 'numpy', 'networkx', 'rustworkx', 'jwt', 'bcrypt', "
+            "'telegram'})\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_stable_across_hash_seeds():
+    rng = random.Random(6)
+    cohort = zipf_cohort(200, rng)
+    history = random_rounds(cohort, 5, rng)
+    code = ("import pickle, sys\nfrom unimatch.matcher import match\n"
+            "cohort, history = pickle.loads(sys.stdin.buffer.read())\n"
+            "sys.stdout.write(repr(match(cohort, history, seed=99)))\n")
+    data = pickle.dumps((cohort, history))
+    outputs = {subprocess.run([sys.executable, "-c", code], input=data, capture_output=True,
+                              check=True, env={"PYTHONHASHSEED": str(h), "PATH": ""}).stdout
+               for h in (0, 1, 12345)}
+    assert len(outputs) == 1
+    assert outputs.pop().decode() == repr(match(cohort, history, seed=99))
