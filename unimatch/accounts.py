@@ -14,11 +14,7 @@ async def register(store, hasher, data: dict, now: float) -> dict:
     Every problem is reported at once, as the original did; an email taken
     by a concurrent registration is reported the same way as one taken
     earlier."""
-    try:
-        clean = validation.parse_registration(data)
-        errors = {}
-    except FieldErrors as exc:
-        clean, errors = _partial(data), dict(exc.fields)
+    clean, errors = validation.check_registration(data)
     if "password" in clean:
         problems = password_problems(clean["password"], {
             "email": clean.get("email"), "first_name": clean.get("first_name"),
@@ -41,22 +37,6 @@ async def register(store, hasher, data: dict, now: float) -> dict:
             created_at=now)
     except EmailTaken:
         raise FieldErrors({"email": [EMAIL_TAKEN]}) from None
-
-
-def _partial(data: dict) -> dict:
-    """The fields of ``data`` that are valid on their own, for the checks
-    that need several fields (password similarity, email taken)."""
-    clean = {}
-    for name, parse in (("email", validation.email),
-                        ("password", validation.text(validation.PASSWORD_MAX, False, False)),
-                        ("first_name", validation.text()), ("last_name", validation.text()),
-                        ("hobby", validation.hobby_ids)):
-        if data.get(name) is not None:
-            try:
-                clean[name] = parse(data[name])
-            except FieldErrors:
-                pass
-    return clean
 
 
 async def authenticate(store, hasher, data: dict) -> int:

@@ -166,7 +166,9 @@ def unknown_hobbies_error(ids: list[int]) -> FieldErrors:
     return FieldErrors({"hobby": [f'Invalid pk "{ids[0]}" - object does not exist.']})
 
 
-def parse_registration(data: dict) -> dict:
+def check_registration(data: dict) -> tuple[dict, dict]:
+    """The clean values of the valid registration fields, and the errors of
+    the others (the checks that need several fields run on the former)."""
     form = _Form(data)
     form.field("email", email, required=True)
     form.field("password", text(PASSWORD_MAX, allow_blank=False, strip=False), required=True)
@@ -174,11 +176,10 @@ def parse_registration(data: dict) -> dict:
     form.field("last_name", text(), default="", allow_null=True)
     form.field("birth", birth_date, default=None, allow_null=True)
     form.field("hobby", hobby_ids, default=[], allow_null=True)
-    clean = form.result()
     for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
-        if clean.get(name) is None:
-            clean[name] = empty
-    return clean
+        if name in form.clean and form.clean[name] is None:
+            form.clean[name] = empty
+    return form.clean, form.errors
 
 
 def parse_login(data: dict) -> dict:
