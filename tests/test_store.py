@@ -392,3 +392,43 @@ async def test_ne_false_matches_a_missing_field(store):
     col = store.db["probe"]
     await col.insert_many([{"_id": 1, "flag": True}, {"_id": 2, "flag": False}, {"_id": 3}])
     assert sorted([d["_id"] async for d in col.find({"flag": {"$ne": False}})]) == [1, 3]
+
+
+# -- rounds ----------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_first_seen_is_written_once(store):
+    # Written with insert-then-read: nx-27017 ignores $setOnInsert on upsert.
+    assert await store.rounds.first_seen(100.0) == 100.0
+    assert await store.rounds.first_seen(200.0) == 100.0
+
+
+@pytest.mark.gen_test
+async def test_round_claim_is_exclusive_until_the_lease_ends(store):
+    args = dict(scheduled_for=0.0, created_at="2026-11-30", lease=60)
+    first = await store.rounds.claim("slot", owner="a", now=1000.0, **args)
+    assert first["owner"] == "a" and first["state"] == "running"
+    assert await store.rounds.claim("slot", owner="b", now=1059.0, **args) is None
+    taken = await store.rounds.claim("slot", owner="b", now=1061.0, **args)
+    assert (taken["owner"], taken["number"], taken["attempts"]) == ("b", first["number"], 2)
+    assert not await store.rounds.save_plan("slot", "a", [(1, 2)]), "a lost the round"
+    assert await store.rounds.save_plan("slot", "b", [(1, 2)])
+    assert (await store.rounds.get("slot"))["plan"] == [[1, 2]]
+    assert await store.rounds.finish("slot", "b", {"round": first["number"]}, 1100.0)
+    assert await store.rounds.claim("slot", owner="c", now=9999.0, **args) is None
+    done = await store.rounds.get("slot")
+    assert done["state"] == "done" and "plan" not in done
+
+
+@pytest.mark.gen_test
+async def test_rounds_are_followed_in_completion_order(store):
+    args = dict(scheduled_for=0.0, created_at="2026-11-30", now=0.0, lease=60)
+    early = await store.rounds.claim("early", owner="x", **args)
+    late = await store.rounds.claim("late", owner="x", **args)
+    assert early["number"] < late["number"]
+    await store.rounds.finish("late", "x", {}, 1.0)
+    await store.rounds.finish("early", "x", {}, 2.0)
+    finished = await store.rounds.finished_after(0)
+    assert [r["_id"] for r in finished] == ["late", "early"]
+    assert await store.rounds.last_finished_seq() == finished[-1]["finished_seq"]
+    assert await store.rounds.finished_after(finished[0]["finished_seq"]) == [finished[1]]
