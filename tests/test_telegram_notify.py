@@ -324,3 +324,19 @@ async def test_without_a_token_notifications_are_off(api, store, realtime):
     assert realtime.notifier is None
     summary = await realtime.rounds.run_now()
     assert summary["participants"] == 4 and summary["pairs"] == 2
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_only_one_process_sends_at_a_time(api, store, realtime, fake_telegram, clock,
+                                                new_notifier):
+    """Telegram's limits are per bot: a second server's notifier stays idle
+    while the first holds the sender role, and takes over once it lapses."""
+    await _cohort(api, store, 4)
+    await realtime.rounds.run_now()
+    first, second = new_notifier(), new_notifier()
+    assert await first.deliver_due(limit=1) == 1
+    assert await second.deliver_due() == 0, "the role is held by the first"
+    clock.advance(31)  # the first stops renewing (as if it died)
+    assert await second.deliver_due() == 3
+    assert await first.deliver_due() == 0, "the role moved on"
+    assert sorted(_per_chat(fake_telegram).values()) == [1, 1, 1, 1]

@@ -1,6 +1,7 @@
 """The durable Telegram outbox: rounds enqueue, the notifier delivers."""
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from unimatch.store._guard import insert_new, translate_errors
 
@@ -18,6 +19,7 @@ class Outbox:
 
     def __init__(self, db):
         self._col = db["outbox"]
+        self._sender = db["outbox_sender"]
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("state")
@@ -31,6 +33,22 @@ class Outbox:
         rows = [{**m, "state": PENDING, "attempts": 0, "not_before": now, "created_at": now}
                 for m in messages]
         return await insert_new(self._col, rows)
+
+    async def hold_sender(self, owner: str, now: float, lease: float) -> bool:
+        """Take or keep the one sender role (True when ``owner`` holds it):
+        Telegram's limits are per bot, so only one process sends at a time."""
+        try:
+            await self._sender.insert_one({"_id": "sender", "owner": owner, "until": now + lease})
+            return True
+        except DuplicateKeyError:
+            pass
+        held = await self._sender.find_one_and_update(
+            {"_id": "sender", "$or": [{"owner": owner}, {"until": {"$lt": now}}]},
+            {"$set": {"owner": owner, "until": now + lease}})
+        return held is not None
+
+    async def release_sender(self, owner: str) -> None:
+        await self._sender.update_one({"_id": "sender", "owner": owner}, {"$set": {"until": 0}})
 
     async def claim_due(self, now: float, lease: float, skip=()) -> dict | None:
         """Claim one message that is due: pending, or stuck in ``sending``

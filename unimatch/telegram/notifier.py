@@ -3,7 +3,8 @@
 At most ``rate`` messages a second overall and one a second per chat;
 ``RetryAfter`` pauses sending for as long as Telegram asks; network errors
 retry with exponential backoff; ``Forbidden`` (the user blocked the bot)
-unlinks the chat and drops its messages.
+unlinks the chat and drops its messages. Telegram's limits are per bot, so
+one process at a time holds the sender role (a lease in the store).
 
 Each message is claimed in the store before it is sent and marked sent
 right after. A graceful stop finishes the message in hand, so restarts
@@ -14,11 +15,15 @@ failure."""
 
 import asyncio
 import logging
+import os
 import random
+import uuid
 import warnings
 
 import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from unimatch.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
 CLAIM_LEASE = 60.0
+SENDER_LEASE = 30.0  # a sender that stops renewing hands over after this
 
 
 def make_bot(token: str, api_url: str) -> telegram.Bot:
@@ -50,6 +56,7 @@ class TelegramNotifier:
         # One delivery at a time: the pace above is shared state, and close()
         # must wait for the message in hand instead of cutting its request.
         self._delivering = asyncio.Lock()
+        self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def deliver_due(self, limit: int = 500) -> int:
         """Send due messages (up to ``limit``); returns how many were sent."""
@@ -58,7 +65,13 @@ class TelegramNotifier:
 
     async def _deliver(self, limit: int) -> int:
         loop = asyncio.get_running_loop()
-        if self._stopping or loop.time() < self._paused_until or not await self._ensure_ready():
+        if self._stopping or loop.time() < self._paused_until:
+            return 0
+        # One sender across processes, so the limits above hold for the bot.
+        if not await self.store.outbox.hold_sender(self.owner, self.clock.timestamp(),
+                                                   SENDER_LEASE):
+            return 0
+        if not await self._ensure_ready():
             return 0
         sent = 0
         deferred: list[str] = []
@@ -89,6 +102,11 @@ class TelegramNotifier:
         shut the bot down."""
         self._stopping = True
         async with self._delivering:
+            try:
+                await self.store.outbox.release_sender(self.owner)
+            except StoreUnavailable:
+                logger.warning("could not hand over the sender role; it lapses in %.0f s",
+                               SENDER_LEASE)
             if self._ready:
                 self._ready = False
                 await self.bot.shutdown()
