@@ -117,39 +117,32 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
             continue
         subs = _subsets(m, cache, max_distance)
         base = i * n
-        got = 0
-        for t, holder in order[cnt[i]]:
-            for sub in subs[t]:
-                bucket = index.get((sub, holder))
-                if bucket is None:
-                    continue
-                size = len(bucket)
-                if size <= whole:
-                    picks = bucket
-                else:
-                    picks = [bucket[int(rnd() * size)] for _ in range(per_bucket)]
-                for j in picks:
-                    key = base + j if i < j else j * n + i
-                    if key in seen or key in hist or j == i:
-                        continue
-                    add(key)
-                    push(key)
-                    got += 1
-            if got >= target:
-                break
-        for h in subs[1]:
-            bucket = single[h]
+
+        def take(bucket, samples):
+            """Add the new pairs of ``i`` with ``bucket`` (all of a small
+            bucket, else ``samples`` random members); returns how many."""
             size = len(bucket)
-            if size <= whole:
-                picks = bucket
-            else:
-                picks = [bucket[int(rnd() * size)] for _ in range(per_hobby)]
+            picks = bucket if size <= whole else [bucket[int(rnd() * size)] for _ in range(samples)]
+            added = 0
             for j in picks:
                 key = base + j if i < j else j * n + i
                 if key in seen or key in hist or j == i:
                     continue
                 add(key)
                 push(key)
+                added += 1
+            return added
+
+        got = 0
+        for t, holder in order[cnt[i]]:
+            for sub in subs[t]:
+                bucket = index.get((sub, holder))
+                if bucket is not None:
+                    got += take(bucket, per_bucket)
+            if got >= target:
+                break
+        for h in subs[1]:
+            take(single[h], per_hobby)
     return edges
 
 
