@@ -98,13 +98,7 @@ def augment(root, neighbours, mate, dead):
                 parent[to] = v
                 tree.append(to)
                 if mate[to] < 0:
-                    u = to
-                    while u >= 0:
-                        p = parent[u]
-                        nxt = mate[p]
-                        mate[u] = p
-                        mate[p] = u
-                        u = nxt
+                    _flip(to, parent, mate)
                     return True
                 m = mate[to]
                 tree.append(m)
@@ -112,6 +106,17 @@ def augment(root, neighbours, mate, dead):
                 queue.append(m)
     dead.update(tree)
     return False
+
+
+def _flip(odd, parent, mate):
+    """Swap matched and unmatched edges along the alternating path that runs
+    from ``odd`` back up to its tree's root (the augmentation itself)."""
+    while odd >= 0:
+        even = parent[odd]
+        nxt = mate[even]
+        mate[odd] = even
+        mate[even] = odd
+        odd = nxt
 
 
 def forest_phase(roots, neighbours, mate):
@@ -128,15 +133,6 @@ def forest_phase(roots, neighbours, mate):
         if mate[r] < 0 and r not in tree:
             tree[r] = r
             queue.append(r)
-
-    def flip_up(e):
-        o = mate[e]
-        while o >= 0:
-            p = parent[o]
-            nxt = mate[p]
-            mate[o] = p
-            mate[p] = o
-            o = nxt
 
     found = 0
     while queue:
@@ -156,8 +152,8 @@ def forest_phase(roots, neighbours, mate):
                 tree[m] = rv
                 queue.append(m)
             elif rw != rv and rw not in used and w not in odd:
-                flip_up(v)
-                flip_up(w)
+                _flip(mate[v], parent, mate)
+                _flip(mate[w], parent, mate)
                 mate[v] = w
                 mate[w] = v
                 used.add(rv)

@@ -86,12 +86,19 @@ def share_more(inst, adj, mate):
         done += found
         if not found:
             break
-    # An augmenting path joins two free people: stop searching once fewer
-    # than two are left that could still be joined (with an odd head count
-    # one is always left, and a search from it would sweep everything).
-    dead = set()
     roots = [v for v in range(n) if mate[v] < 0 and mask[v]]
+    return done + _augment_each(roots, neighbours, mate)
+
+
+def _augment_each(roots, neighbours, mate) -> int:
+    """Try an augmenting path from every free root; returns how many were found.
+
+    An augmenting path joins two free people: stop searching once fewer
+    than two are left that could still be joined (with an odd head count
+    one is always left, and a search from it would sweep everything)."""
+    dead = set()
     left = len(roots)
+    done = 0
     for root in roots:
         if left < 2:
             break
@@ -140,16 +147,7 @@ def complete(inst, mate):
                 if u != v and (base + u if v < u else u * n + v) not in hist:
                     yield u
 
-        dead = set()
-        left = len(free)
-        for root in free:
-            if left < 2:
-                break
-            if mate[root] < 0 and root not in dead:
-                if _blossom.augment(root, never_met, mate, dead):
-                    left -= 2
-                else:
-                    left -= 1
+        _augment_each(free, never_met, mate)
         free = [v for v in range(n) if mate[v] < 0]
     if len(free) >= 2:
         # Unavoidable repeats: the oldest (cheapest) first.
