@@ -47,7 +47,7 @@ class MatchAlerts:
             return 0
         # One lookup of partners and hobby names for the whole round.
         users = await self.store.users.many({m for p in pairs for m in p["members"]})
-        names = {h["id"]: h["name"] for h in await self.store.hobbies.all()}
+        names = await self.store.hobbies.names()
         sent = 0
         for user_id in online:
             mine = sorted((p for p in pairs if user_id in p["members"]), key=lambda p: -p["_id"])

@@ -7,5 +7,5 @@ from unimatch.views import pair_items
 async def load_pair_items(store, user_id: int, pairs: list[dict]) -> list[dict]:
     partner_ids = {m for pair in pairs for m in pair["members"]}
     users = await store.users.many(partner_ids) if pairs else {}
-    names = {h["id"]: h["name"] for h in await store.hobbies.all()} if pairs else {}
+    names = await store.hobbies.names() if pairs else {}
     return pair_items(user_id, pairs, users, names)

@@ -151,7 +151,7 @@ class RoundService:
         group_of = {m: g for g in groups for m in g if m in linked}
         partner_ids = {p for g in group_of.values() for p in g}
         users = {**await self.store.users.many(partner_ids - set(linked)), **linked}
-        names = {h["id"]: h["name"] for h in await self.store.hobbies.all()}
+        names = await self.store.hobbies.names()
         messages = [{
             "_id": f"{number}:{member}", "chat_id": linked[member]["chat_id"], "user_id": member,
             "round": number,

@@ -5,8 +5,7 @@ import logging
 
 import tornado.web
 
-from unimatch import errors
-from unimatch.auth.tokens import ACCESS
+from unimatch import accounts, errors
 from unimatch.handlers.errors import BodyTooLarge, error_response
 
 logger = logging.getLogger(__name__)
@@ -125,11 +124,8 @@ class BaseHandler(tornado.web.RequestHandler):
             raise errors.NotAuthenticated()
         if len(parts) != 2:
             raise errors.InvalidToken()
-        claims = self.services.tokens.decode(parts[1], ACCESS)
-        user = await self.services.store.users.get(claims["user_id"])
-        if user is None:
-            raise errors.InvalidToken()
-        return user
+        return await accounts.user_for_access_token(
+            self.services.store, self.services.tokens, parts[1])
 
     def _allowed_methods(self) -> list[str]:
         return [m for m in _METHODS

@@ -27,6 +27,10 @@ class Hobbies:
         """Every hobby as ``{"id", "name"}``, ordered by id."""
         return _by_id([_public(doc) async for doc in self._col.find({})])
 
+    async def names(self) -> dict[int, str]:
+        """Every hobby's name by id."""
+        return {h["id"]: h["name"] for h in await self.all()}
+
     async def by_ids(self, ids) -> list[dict]:
         """The hobbies among ``ids`` that exist, as ``{"id", "name"}`` by id."""
         cursor = self._col.find({"_id": {"$in": list(ids)}})

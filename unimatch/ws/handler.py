@@ -6,8 +6,7 @@ import logging
 
 import tornado.websocket
 
-from unimatch import errors
-from unimatch.auth.tokens import ACCESS
+from unimatch import accounts, errors
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +54,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     async def _authenticate(self, token) -> bool:
         try:
-            claims = self.services.tokens.decode(token, ACCESS)
-            user = await self.services.store.users.get(claims["user_id"])
+            user = await accounts.user_for_access_token(
+                self.services.store, self.services.tokens, token)
         except errors.InvalidToken:
             user = None
         except errors.StoreUnavailable:
