@@ -4,20 +4,21 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 
 from unimatch.app import make_app
-from unimatch.errors import StoreUnavailable
 from unimatch.clock import Clock
 from unimatch.config import parse_config
-from unimatch.realtime import build_realtime
-from unimatch.runtime import StoreRuntime, build_services, configure_logging, matcher_pool
+from unimatch.errors import StoreUnavailable
+from unimatch.matching.pool import matcher_pool
+from unimatch.wiring import StoreRuntime, build_realtime, build_services
 
 logger = logging.getLogger("unimatch.server")
 
 SHUTDOWN_GRACE = 10.0
 
 
-async def main(argv=None) -> int:
+async def main(argv: Sequence[str] | None = None) -> int:
     config = parse_config(argv)
     configure_logging(config.log_level)
     logger.info("starting with %r", config)
@@ -29,15 +30,15 @@ async def main(argv=None) -> int:
         logger.error("cannot start: %s", exc)
         return 1
     try:
-        services = build_services(config, runtime.store, Clock())
-        added = await services.store.hobbies.seed_defaults()
+        added = await runtime.store.hobbies.seed_defaults()
         if added:
             logger.info("seeded %d default hobbies", added)
         with matcher_pool() as pool:
-            realtime = build_realtime(config, services, pool)
+            services = build_services(config, runtime.store, Clock(), pool)
+            realtime = build_realtime(config, services)
             app = make_app(services, realtime)
             server = app.listen(config.port, config.address, xheaders=True)
-            await realtime.start(config)
+            await realtime.start()
             logger.info("listening on http://%s:%d/", config.address, config.port)
             await stop.wait()
             logger.info("shutting down: no new connections, finishing requests in flight")
@@ -49,6 +50,14 @@ async def main(argv=None) -> int:
         await runtime.close()
     logger.info("stopped")
     return 0
+
+
+def configure_logging(level: str) -> None:
+    """Logging for the server process: timestamps, levels and module names."""
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -1,23 +1,65 @@
-"""Fixtures: one wire-protocol store per test session (or MONGO_URL), a
-fresh database per test, and the app served over real HTTP by pytest-tornado."""
+"""Fixtures: one wire-protocol store per test session (or MONGO_URL) with
+one database whose documents are cleared between tests, and the app served
+over real HTTP by pytest-tornado."""
 
 import asyncio
+import datetime as dt
 import json
 import os
 import uuid
 
 import pytest
 
+from harness import JWT_SECRET, ServerProcess
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import Config
-from unimatch import runtime
-from unimatch.realtime import build_realtime
-from unimatch.runtime import build_services
+from unimatch.matching.pool import matcher_pool as _matcher_pool
 from unimatch.store import Store
 from unimatch.store.embedded import EmbeddedMongo
+from unimatch.wiring import build_realtime, build_services
+
+pytest_plugins = ["offline"]
 
 TEST_BOT_TOKEN = "123456:TEST-token"
+# Where Telegram is when a test sets a token but starts no fake: a loopback
+# port nothing listens on, so a stray call fails at once and stays local.
+NO_TELEGRAM = "http://127.0.0.1:9"
+
+
+class ManualClock(Clock):
+    """A Clock that stands still until a test moves it (``advance``, ``set``)
+    or the service waits on it (``sleep`` moves it at once): what is timed
+    on it is exact and instant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, delta: dt.timedelta | float) -> None:
+        if not isinstance(delta, dt.timedelta):
+            delta = dt.timedelta(seconds=delta)
+        self._now += delta
+
+    def set(self, moment: dt.datetime) -> None:
+        self._now = moment
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)
+
+
+def _run(coro):
+    # A private loop: asyncio.run() would also reset the thread's current
+    # loop, which pytest-tornado's per-test IOLoop relies on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
 
 
 @pytest.fixture(scope="session")
@@ -27,25 +69,38 @@ def mongo_url(tmp_path_factory):
         yield os.environ["MONGO_URL"]
         return
     embedded = EmbeddedMongo(str(tmp_path_factory.mktemp("nx")))
-    # A private loop: asyncio.run() would also reset the thread's current
-    # loop, which pytest-tornado's per-test IOLoop relies on.
-    loop = asyncio.new_event_loop()
-    try:
-        url = loop.run_until_complete(embedded.start())
-    finally:
-        loop.close()
+    url = _run(embedded.start())
     yield url
     embedded.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_db(mongo_url):
+    """The session's database, its indexes made once."""
+    name = "t_" + uuid.uuid4().hex[:16]
+
+    async def prepare():
+        store = await Store.connect(mongo_url, name)
+        await store.close()
+
+    async def drop():
+        store = await Store.connect(mongo_url, name, prepare=False)
+        await store.drop()
+        await store.close()
+    _run(prepare())
+    yield name
+    _run(drop())
+
+
 @pytest.fixture
 def db_name():
+    """A database of its own, for a server process started by the test."""
     return "t_" + uuid.uuid4().hex[:16]
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture
@@ -57,47 +112,48 @@ def config_overrides():
 @pytest.fixture
 def config(tmp_path, config_overrides):
     defaults = dict(data_dir=str(tmp_path), jwt_secret="test-secret-" + "x" * 32, bcrypt_rounds=4,
-                    telegram_bot_token=TEST_BOT_TOKEN)
+                    telegram_api_url=NO_TELEGRAM)
     return Config(**{**defaults, **config_overrides})
 
 
 @pytest.fixture
-def store(io_loop, mongo_url, db_name):
-    """A Store on a fresh database with the default hobbies, bound to the test's loop."""
+def store(io_loop, mongo_url, shared_db):
+    """A Store on the session's database, empty but for the default hobbies,
+    bound to the test's loop."""
     async def open_store():
-        store = await Store.connect(mongo_url, db_name)
+        store = await Store.connect(mongo_url, shared_db, prepare=False)
+        await store.clear()
         await store.hobbies.seed_defaults()
         return store
     store = io_loop.run_sync(open_store)
     yield store
-
-    async def close():
-        await store.drop()
-        await store.close()
-    io_loop.run_sync(close)
-
-
-@pytest.fixture
-def services(config, store, clock):
-    return build_services(config, store, clock)
+    io_loop.run_sync(store.close)
 
 
 @pytest.fixture(scope="session")
 def matcher_pool():
     """The server's kind of matcher pool (a spawned process), shared by the session."""
-    with runtime.matcher_pool() as pool:
+    with _matcher_pool() as pool:
         yield pool
 
 
 @pytest.fixture
-def realtime(config, services, matcher_pool, io_loop):
-    realtime = build_realtime(config, services, matcher_pool)
+def services(config, store, clock, matcher_pool):
+    return build_services(config, store, clock, matcher_pool)
+
+
+@pytest.fixture
+def realtime(config, services, io_loop):
+    realtime = build_realtime(config, services)
     yield realtime
     io_loop.run_sync(realtime.stop)
 
 
 @pytest.fixture
-def app(services, realtime):
+def app(services, request):
+    """The app under test; with its realtime parts (sockets, alerts, rounds
+    on schedule, Telegram delivery) only for tests that use ``realtime``."""
+    realtime = request.getfixturevalue("realtime") if "realtime" in request.fixturenames else None
     return make_app(services, realtime)
 
 
@@ -152,3 +208,25 @@ class Api:
 @pytest.fixture
 def api(http_client, base_url):
     return Api(http_client, base_url)
+
+
+@pytest.fixture
+def start_server(tmp_path, mongo_url, db_name):
+    """``start_server(*args, embedded=False, env=None, data_dir=None)``:
+    ``server.py`` in a subprocess, on the session's store (a database of its
+    own) or, with ``embedded``, on its own embedded nx-27017. Whatever a test
+    leaves running is stopped afterwards."""
+    started = []
+
+    def start(*args, embedded=False, env=None, data_dir=None, jwt_secret=JWT_SECRET):
+        data_dir = data_dir or tmp_path / "data"
+        data_dir.mkdir(exist_ok=True)
+        url = None if embedded else f"{mongo_url.rstrip('/')}/{db_name}"
+        server = ServerProcess(data_dir, tmp_path / f"server-{len(started)}.log",
+                               mongo_url=url, args=args, env=env, jwt_secret=jwt_secret)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.kill()

@@ -13,7 +13,6 @@ import time
 
 import tornado.web
 from tornado.httpserver import HTTPServer
-from tornado.ioloop import IOLoop
 from tornado.testing import bind_unused_port
 
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "UniMatch", "username": "unimatch_test_bot"}
@@ -35,7 +34,7 @@ class Call:
     token: str
     chat_id: int | None
     text: str | None
-    at: float       # the event loop's time when the request arrived
+    at: float       # the service clock's time when the request arrived
     status: int     # what the fake answered (0: dropped the connection)
 
 
@@ -43,7 +42,8 @@ class FakeTelegram:
     """Start with :meth:`start` inside the test's loop; ``url`` is the base
     to give as ``TELEGRAM_API_URL``."""
 
-    def __init__(self):
+    def __init__(self, clock):
+        self.clock = clock
         self.calls: list[Call] = []
         self._next: list = []
         self._by_chat: dict[int, object] = {}
@@ -109,7 +109,7 @@ class _BotApiHandler(tornado.web.RequestHandler):
         self.fake = fake
 
     async def post(self, token: str, method: str):
-        at = IOLoop.current().time()
+        at = self.fake.clock.timestamp()
         params = self._params()
         chat_id = int(params["chat_id"]) if params.get("chat_id") not in (None, "") else None
         text = params.get("text")

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, save_failure_artifacts
+from browser_support import CHROMIUM, CHROMIUM_ARGS, save_failure_artifacts
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
 
@@ -47,10 +47,10 @@ def servers():
 
 
 @pytest.fixture
-def serve(servers, mongo_url, db_name, tmp_path):
+def serve(servers, start_server):
     """Start ``server.py`` on a fresh database; call it once per test."""
     def start(extra_args=(), env=None):
-        server = Server(mongo_url, db_name, tmp_path, extra_args, env).start()
+        server = start_server(*extra_args, env=env)
         servers.append(server)
         return server
     return start

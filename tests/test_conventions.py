@@ -38,7 +38,8 @@ async def test_unreadable_body(api):
 
 
 @pytest.mark.gen_test
-async def test_lone_surrogates_are_refused_everywhere(api):
+@pytest.mark.parametrize("config_overrides", [{"telegram_bot_token": "1:token"}])
+async def test_lone_surrogates_are_refused_everywhere(api, config_overrides):
     # Valid JSON ("\ud800" is a legal escape) but not encodable text: it would
     # fail later in bcrypt, PyJWT or BSON.
     token = (await api.register())["access"]
@@ -208,19 +209,16 @@ async def test_errors_are_json_too(api):
         assert b"<html" not in api.last.body.lower() and b"Traceback" not in api.last.body
 
 
-@pytest.mark.gen_test
-async def test_malformed_bearer_header(api):
-    for header in ("Bearer", "Bearer ", "Bearer a b", "bearer  ", "Token abc"):
-        status, body = await api.get("/auth/users/me/", headers={"Authorization": header})
-        assert status == 401, header
-        assert body in (NO_CREDENTIALS, {"detail": "Given token not valid for any token type",
-                                         "code": "token_not_valid"}), header
+NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
 
 
 @pytest.mark.gen_test
-async def test_bare_bearer_is_refused(api):
-    status, body = await api.get("/auth/users/me/", headers={"Authorization": "Bearer"})
-    assert status == 401 and "detail" in body
+@pytest.mark.parametrize("header, expected", [
+    ("Bearer", NOT_VALID), ("Bearer ", NOT_VALID), ("Bearer a b", NOT_VALID),
+    ("bearer  ", NOT_VALID), ("Token abc", NO_CREDENTIALS), ("", NO_CREDENTIALS)])
+async def test_malformed_bearer_header(api, header, expected):
+    status, body = await api.get("/auth/users/me/", headers={"Authorization": header})
+    assert (status, body) == (401, expected)
 
 
 # -- CORS ----------------------------------------------------------------------------

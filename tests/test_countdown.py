@@ -62,7 +62,11 @@ async def test_at_the_round_time_the_next_round_is_a_week_away(api, clock):
     clock.set(_at(2026, 11, 30, 10, 0, 0))
     status, body = await api.get(COUNTDOWN)
     assert body["next_match_at"] == "2026-12-07 10:00:00"
-    assert (body["days_left"], body["hours_left"]) == (6, 23)
+    assert (body["days_left"], body["hours_left"], body["minutes_left"]) == (7, 0, 0)
+    clock.advance(1)
+    status, body = await api.get(COUNTDOWN)
+    assert body["next_match_at"] == "2026-12-07 10:00:00"
+    assert (body["days_left"], body["hours_left"], body["minutes_left"]) == (6, 23, 59)
 
 
 @pytest.mark.gen_test

@@ -5,18 +5,11 @@ import datetime as dt
 
 import pytest
 
-from unimatch.rounds import RoundService, slot_key
+from cohorts import register_cohort
+from crashes import Crash, Stall, crash_at
+from unimatch.rounds import CLAIMED, PLANNED, RoundService, slot_key
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg has no DST
-
-
-async def _register_many(api, count, hobbies=((1, 2), (2, 3), (3, 4), (1, 4))):
-    users = []
-    for i in range(count):
-        body = await api.register(f"student{i}@example.com", first_name=f"Студент{i}",
-                                  hobby=list(hobbies[i % len(hobbies)]))
-        users.append(body)
-    return users
 
 
 def _monday_after(clock, hour=10, minute=0, seconds=30):
@@ -30,7 +23,7 @@ def _monday_after(clock, hour=10, minute=0, seconds=30):
 
 @pytest.mark.gen_test(timeout=60)
 async def test_due_round_runs_once_and_pairs_everyone(api, realtime, clock, store):
-    users = await _register_many(api, 7)
+    users = await register_cohort(api, 7)
     assert await realtime.rounds.run_due() is None, "nothing is owed before the first slot"
     slot = _monday_after(clock)
     summary = await realtime.rounds.run_due()
@@ -56,7 +49,7 @@ async def test_due_round_runs_once_and_pairs_everyone(api, realtime, clock, stor
 @pytest.mark.gen_test(timeout=60)
 async def test_two_instances_one_database_run_exactly_one_round(api, services, clock, store,
                                                                  matcher_pool):
-    await _register_many(api, 10)
+    await register_cohort(api, 10)
     first = RoundService(store, services.schedule, clock, matcher_pool, owner="server-a")
     second = RoundService(store, services.schedule, clock, matcher_pool, owner="server-b")
     assert await first.run_due() is None  # both servers were up before the slot
@@ -70,7 +63,7 @@ async def test_two_instances_one_database_run_exactly_one_round(api, services, c
 
 @pytest.mark.gen_test(timeout=60)
 async def test_missed_weeks_run_one_round(api, realtime, clock, store):
-    await _register_many(api, 4)
+    await register_cohort(api, 4)
     await realtime.rounds.run_due()          # records when the scheduler first ran
     _monday_after(clock)
     clock.advance(dt.timedelta(weeks=3))      # the server was down for three more weeks
@@ -82,18 +75,13 @@ async def test_missed_weeks_run_one_round(api, realtime, clock, store):
 @pytest.mark.gen_test(timeout=60)
 async def test_crash_mid_round_is_finished_by_the_retry_without_duplicates(
         api, services, clock, store, matcher_pool):
-    await _register_many(api, 8)
+    await register_cohort(api, 8)
     await store.rounds.first_seen(clock.timestamp())  # the service ran before the slot
     slot = _monday_after(clock)
-    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed", lease=60)
-    # Simulate the crash with the store itself: the first owner claimed the
-    # slot, saved its plan and wrote part of the pairs, then died.
-    round_doc = await store.rounds.claim(
-        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
-        owner="crashed", now=clock.timestamp(), lease=60)
+    # The first owner claimed the slot, saved its plan and wrote part of the
+    # pairs, then died.
+    round_doc, plan = await _crash_after_plan(store, services, clock, matcher_pool, slot)
     participants = await store.users.participants()
-    plan = await crashed._match(participants, {}, seed=round_doc["number"])
-    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
     await store.pairs.insert_round(round_doc["number"], slot.date().isoformat(), plan[:2], participants)
 
     retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60)
@@ -112,7 +100,7 @@ async def test_crash_mid_round_is_finished_by_the_retry_without_duplicates(
 
 @pytest.mark.gen_test(timeout=60)
 async def test_history_is_never_repeated_while_avoidable(api, realtime, clock, store):
-    await _register_many(api, 6)
+    await register_cohort(api, 6)
     met = set()
     for week in range(3):
         summary = await realtime.rounds.run_now()
@@ -125,7 +113,7 @@ async def test_history_is_never_repeated_while_avoidable(api, realtime, clock, s
 
 @pytest.mark.gen_test(timeout=60)
 async def test_opted_out_users_are_left_out(api, realtime, store):
-    users = await _register_many(api, 5)
+    users = await register_cohort(api, 5)
     status, _ = await api.patch("/auth/users/me/", {"is_active_pair": False},
                                 token=users[0]["access"])
     assert status == 200
@@ -137,7 +125,7 @@ async def test_opted_out_users_are_left_out(api, realtime, store):
 
 @pytest.mark.gen_test(timeout=60)
 async def test_admin_create_pairs_needs_staff(api, store):
-    users = await _register_many(api, 4)
+    users = await register_cohort(api, 4)
     status, body = await api.post("/admin-api/create-pairs/", token=users[0]["access"])
     assert status == 403
     assert body == {"detail": "You do not have permission to perform this action."}
@@ -150,21 +138,22 @@ async def test_admin_create_pairs_needs_staff(api, store):
 
 
 async def _crash_after_plan(store, services, clock, matcher_pool, slot, lease=60):
-    """A first owner claims ``slot``, saves its plan and dies before writing pairs."""
+    """A first owner claims ``slot``, saves its plan and dies before writing
+    pairs; returns the round document and the saved plan."""
     crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed",
-                           lease=lease)
-    round_doc = await store.rounds.claim(
-        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
-        owner="crashed", now=clock.timestamp(), lease=lease)
-    plan = await crashed._match(await store.users.participants(), {}, seed=round_doc["number"])
-    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
-    return round_doc, plan
+                           lease=lease, checkpoint=crash_at(PLANNED))
+    with pytest.raises(Crash):
+        await crashed.run_due()
+    round_doc = await store.rounds.get(slot_key(slot))
+    assert round_doc["state"] == "running" and round_doc["owner"] == "crashed"
+    assert await store.db["pairs"].count_documents({}) == 0
+    return round_doc, [tuple(g) for g in round_doc["plan"]]
 
 
 @pytest.mark.gen_test(timeout=60)
 async def test_retry_finishes_even_when_a_planned_member_opted_out(
         api, services, clock, store, matcher_pool):
-    users = await _register_many(api, 6)
+    users = await register_cohort(api, 6)
     await store.rounds.first_seen(clock.timestamp())
     slot = _monday_after(clock)
     round_doc, plan = await _crash_after_plan(store, services, clock, matcher_pool, slot)
@@ -180,34 +169,38 @@ async def test_retry_finishes_even_when_a_planned_member_opted_out(
 @pytest.mark.gen_test(timeout=60)
 async def test_an_owner_that_lost_its_claim_writes_nothing(api, services, clock, store,
                                                            matcher_pool):
-    await _register_many(api, 4)
+    await register_cohort(api, 4)
     await store.rounds.first_seen(clock.timestamp())
-    slot = _monday_after(clock)
+    _monday_after(clock)
+    stall = Stall(CLAIMED)
     stalled = RoundService(store, services.schedule, clock, matcher_pool, owner="stalled",
-                           lease=60)
-    round_doc = await store.rounds.claim(
-        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
-        owner="stalled", now=clock.timestamp(), lease=60)
+                           lease=60, checkpoint=stall)
+    running = asyncio.ensure_future(stalled.run_due())
+    await stall.reached.wait()
     clock.advance(61)  # the stalled owner's lease runs out; a successor finishes the round
     successor = RoundService(store, services.schedule, clock, matcher_pool, owner="successor")
     assert await successor.run_due() is not None
     pairs_before = await store.db["pairs"].count_documents({})
     # The stalled owner wakes up and carries on with its stale claim.
-    assert await stalled._run(slot_key(slot), slot, round_doc) is None
+    stall.resume()
+    assert await running is None
     assert await store.db["pairs"].count_documents({}) == pairs_before == 2
 
 
 @pytest.mark.gen_test(timeout=60)
 async def test_shutdown_releases_a_running_round_for_an_immediate_retry(
         api, services, clock, store, matcher_pool):
-    await _register_many(api, 4)
+    await register_cohort(api, 4)
     await store.rounds.first_seen(clock.timestamp())
     slot = _monday_after(clock)
-    service = RoundService(store, services.schedule, clock, matcher_pool, owner="stopping")
-    await store.rounds.claim(
-        slot_key(slot), scheduled_for=slot.timestamp(), created_at=slot.date().isoformat(),
-        owner="stopping", now=clock.timestamp(), lease=300)
-    service._running = slot_key(slot)  # as during _claim_and_run
+    stall = Stall(CLAIMED)
+    service = RoundService(store, services.schedule, clock, matcher_pool, owner="stopping",
+                           checkpoint=stall)
+    running = asyncio.ensure_future(service.run_due())
+    await stall.reached.wait()
     await service.release()
     other = RoundService(store, services.schedule, clock, matcher_pool, owner="next-start")
     assert await other.run_due() is not None, "no need to wait out the lease"
+    assert (await store.rounds.get(slot_key(slot)))["state"] == "done"
+    stall.resume()
+    assert await running is None, "the released round is not ours any more"

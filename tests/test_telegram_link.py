@@ -9,6 +9,13 @@ TG_AUTH = "/users/api/tg-auth/"
 INVALID = {"error": "Invalid tg auth"}
 
 
+@pytest.fixture
+def config_overrides():
+    # Signatures only: nothing here talks to Telegram (no fake is started,
+    # and the test config points the Bot API at a closed loopback port).
+    return {"telegram_bot_token": TEST_BOT_TOKEN}
+
+
 def _payload(clock, telegram_id=777001, bot_token=TEST_BOT_TOKEN, **extra):
     fields = {"id": telegram_id, "first_name": "Анна", "last_name": "Иванова",
               "username": "anna", "photo_url": "https://t.me/i/userpic/320/anna.jpg",

@@ -6,13 +6,15 @@ import collections
 
 import pytest
 
+from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN
+from crashes import Crash, crash_at
 from fake_telegram import (BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1,
                            FakeTelegram)
-from unimatch.rounds import RoundService, slot_key
+from unimatch.rounds import NOTIFIED, RoundService, slot_key
+from unimatch.telegram.notices import RoundNotices
 from unimatch.telegram.notifier import CLAIM_LEASE, TelegramNotifier, make_bot
 
-HOBBIES = ((1, 2), (2, 3), (3, 4), (1, 4))
 FIRST_CHAT = 1001
 
 # RetryAfter's constructor itself warns that retry_after will become a
@@ -22,8 +24,8 @@ ignore_retry_after_deprecation = pytest.mark.filterwarnings(
 
 
 @pytest.fixture
-def fake_telegram(io_loop):
-    fake = FakeTelegram()
+def fake_telegram(io_loop, clock):
+    fake = FakeTelegram(clock)
     fake.start()
     yield fake
     io_loop.run_sync(fake.stop)
@@ -31,7 +33,7 @@ def fake_telegram(io_loop):
 
 @pytest.fixture
 def config_overrides(fake_telegram):
-    return {"telegram_api_url": fake_telegram.url}
+    return {"telegram_bot_token": TEST_BOT_TOKEN, "telegram_api_url": fake_telegram.url}
 
 
 @pytest.fixture
@@ -51,13 +53,9 @@ async def _cohort(api, store, count, linked=None):
     """Register ``count`` students; link the first ``linked`` (all by default)
     to chats FIRST_CHAT, FIRST_CHAT + 1, ... Returns the registered bodies."""
     linked = count if linked is None else linked
-    users = []
-    for i in range(count):
-        body = await api.register(f"student{i}@example.com", first_name=f"Имя{i}",
-                                  last_name=f"Фамилия{i}", hobby=list(HOBBIES[i % len(HOBBIES)]))
-        if i < linked:
-            await store.users.link_telegram(body["user"]["id"], FIRST_CHAT + i)
-        users.append(body)
+    users = await register_cohort(api, count)
+    for i, body in enumerate(users[:linked]):
+        await store.users.link_telegram(body["user"]["id"], FIRST_CHAT + i)
     return users
 
 
@@ -116,23 +114,25 @@ async def test_retried_round_and_repeated_delivery_send_nothing_more(
     clock.advance(7 * 24 * 3600)
     # A first owner ran the round up to its messages, which went out, then
     # died before marking the round done.
-    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed", lease=60)
-    slot = services.schedule.previous(clock.now())
-    round_doc = await store.rounds.claim(slot_key(slot), scheduled_for=slot.timestamp(),
-                                         created_at=slot.date().isoformat(), owner="crashed",
-                                         now=clock.timestamp(), lease=60)
-    participants = await store.users.participants()
-    plan = await crashed._match(participants, {}, seed=round_doc["number"])
-    await store.rounds.save_plan(slot_key(slot), "crashed", plan)
-    await store.pairs.insert_round(round_doc["number"], slot.date().isoformat(), plan, participants)
-    await crashed._enqueue_messages(round_doc["number"], plan, participants)
+    notices = RoundNotices(store, clock)
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed",
+                           lease=60, notices=notices, checkpoint=crash_at(NOTIFIED))
+    with pytest.raises(Crash):
+        await crashed.run_due()
+    slot = slot_key(services.schedule.previous(clock.now()))
+    round_doc = await store.rounds.get(slot)
+    assert round_doc["state"] == "running"
     assert await realtime.notifier.deliver_due() == 4
 
     clock.advance(61)
-    retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60)
+    retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60,
+                         notices=notices)
     summary = await retry.run_due()
     assert summary["round"] == round_doc["number"]
-    await retry._enqueue_messages(round_doc["number"], plan, participants)
+    assert (await store.rounds.get(slot))["attempts"] == 2
+    # The retry queued the round's notices again: the same ids, so nothing new.
+    assert await notices.enqueue(round_doc["number"], [tuple(g) for g in round_doc["plan"]],
+                                 await store.users.participants()) == 0
     clock.advance(10)
     assert await realtime.notifier.deliver_due() == 0
     # A fresh sender, with no memory of what went out, finds nothing either.
@@ -164,8 +164,9 @@ async def test_graceful_stop_finishes_the_message_in_hand(
     delivery = asyncio.ensure_future(realtime.notifier.deliver_due())
     await fake_telegram.held.wait()          # Telegram has the first message
     stopping = asyncio.ensure_future(realtime.notifier.close())
-    await asyncio.sleep(0.05)
-    release.set()                            # ... and answers it during the stop
+    await asyncio.sleep(0)                   # the stop has begun: it waits for the message
+    assert not stopping.done()
+    release.set()                            # ... which Telegram answers during the stop
     assert await delivery == 1
     await stopping
     assert await store.outbox.counts() == {"pending": 1, "sending": 0, "sent": 1, "dropped": 0}
@@ -205,10 +206,10 @@ async def test_retry_after_pauses_all_sending_then_delivers_once(
     assert doc["state"] == "pending" and doc["attempts"] == 0
     assert doc["not_before"] > clock.timestamp()
 
-    clock.advance(5)  # the pause is kept on the event loop's clock
+    clock.advance(0.9)  # Telegram asked for a second
     assert await realtime.notifier.deliver_due() == 0
     assert len(fake_telegram.sends(delivered=False)) == 1, "nothing at all is sent while paused"
-    await asyncio.sleep(1.0)
+    clock.advance(0.2)
     assert await realtime.notifier.deliver_due() == 2
 
     calls = fake_telegram.sends(refused.chat_id, delivered=False)
@@ -238,8 +239,7 @@ async def test_blocked_bot_unlinks_the_chat_and_drops_its_messages(
     relinked = await store.users.link_telegram(users[2]["user"]["id"], blocked_chat)
     assert relinked["chat_id"] == blocked_chat
 
-    clock.advance(3600)
-    await asyncio.sleep(1.0)  # past the per-chat interval of the other chat
+    clock.advance(3600)  # past the per-chat interval of the other chat
     assert await realtime.notifier.deliver_due() == 1  # the other member's second message
     assert len(fake_telegram.sends(blocked_chat, delivered=False)) == 1, "never retried"
     assert _per_chat(fake_telegram) == {FIRST_CHAT: 2}
@@ -293,7 +293,10 @@ async def test_at_most_25_messages_in_any_second(api, store, realtime, fake_tele
 
     times = sorted(call.at for call in fake_telegram.sends())
     assert len(times) == 30 and len(_per_chat(fake_telegram)) == 30
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    # Sends are 1/25 s apart on the clock; timestamps near 1.7e9 s carry
+    # about 2e-7 s of float rounding, hence the microsecond of slack.
+    assert min(b - a for a, b in zip(times, times[1:])) >= 1 / 25 - 1e-6
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0 - 1e-6) for start in times)
     assert busiest <= 25
 
 
@@ -303,10 +306,9 @@ async def test_at_most_one_message_a_second_per_chat(api, store, realtime, clock
     first = await realtime.rounds.run_now()
     second = await realtime.rounds.run_now()
     assert await realtime.notifier.deliver_due() == 4
-    clock.advance(5)  # the per-chat spacing is kept on the event loop's clock
-    assert await realtime.notifier.deliver_due() == 0
-    await asyncio.sleep(1.0)
-    clock.advance(5)
+    assert await realtime.notifier.deliver_due() == 0, "each chat waits a second"
+    assert await store.outbox.counts() == {"pending": 4, "sending": 0, "sent": 4, "dropped": 0}
+    clock.advance(1.0)
     assert await realtime.notifier.deliver_due() == 4
 
     assert set((await _states(store)).values()) == {"sent"}
@@ -319,11 +321,13 @@ async def test_at_most_one_message_a_second_per_chat(api, store, realtime, clock
 
 @pytest.mark.gen_test(timeout=30)
 @pytest.mark.parametrize("config_overrides", [{"telegram_bot_token": None}])
-async def test_without_a_token_notifications_are_off(api, store, realtime):
+async def test_without_a_token_notifications_are_off(api, store, realtime, fake_telegram):
     await _cohort(api, store, 4, linked=2)
-    assert realtime.notifier is None
+    assert realtime.notifier is None and realtime.rounds.notices is None
     summary = await realtime.rounds.run_now()
     assert summary["participants"] == 4 and summary["pairs"] == 2
+    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 0, "dropped": 0}
+    assert fake_telegram.calls == []
 
 
 @pytest.mark.gen_test(timeout=30)

@@ -7,11 +7,12 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from unimatch.rounds import RoundService
+from crashes import Stall
+from unimatch.rounds import CLAIMED, RoundService
 
 
 @pytest.fixture
-def ws_url(base_url, http_server):
+def ws_url(base_url, http_server, realtime):
     return base_url.replace("http://", "ws://") + "/ws/"
 
 
@@ -46,7 +47,7 @@ async def test_anonymous_socket_gets_a_tick_agreeing_with_the_countdown(api, ws_
 
 
 @pytest.mark.gen_test
-async def test_path_without_slash_and_ping(base_url, http_server):
+async def test_path_without_slash_and_ping(base_url, http_server, realtime):
     conn = await _connect(base_url.replace("http://", "ws://") + "/ws")
     conn.write_message(json.dumps({"type": "ping"}))
     assert await _next(conn, "pong") == {"type": "pong"}
@@ -130,7 +131,10 @@ async def test_match_alert_reaches_each_member(api, ws_url, realtime):
         assert listed[0] == item
     assert await realtime.alerts.poll() == 0, "a round is announced once"
     realtime.ticker.tick()
-    assert (await _next(anonymous, "tick"))  # anonymous sockets only tick
+    # Anonymous sockets only tick: the tick sent on opening, then the one
+    # after the alerts went out, and nothing between them.
+    frames = [json.loads(await asyncio.wait_for(anonymous.read_message(), 5)) for _ in range(2)]
+    assert [frame["type"] for frame in frames] == ["tick", "tick"]
     for conn in (*conns, anonymous):
         conn.close()
 
@@ -141,7 +145,7 @@ async def test_round_from_another_process_is_announced_by_the_periodic_poll(
     users = [await api.register(f"s{i}@example.com") for i in range(2)]
     conn = await _connect(ws_url + "?token=" + users[0]["access"])
     await _next(conn, "auth_ok")
-    await realtime.start(config)
+    await realtime.start()
     # Another server process on the same database runs the round.
     other = RoundService(store, services.schedule, clock, owner="other-process")
     await other.run_now()
@@ -180,29 +184,24 @@ async def test_a_vanished_client_does_not_disturb_the_others(ws_url, realtime):
 @pytest.mark.gen_test(timeout=30)
 async def test_a_round_finishing_late_is_still_announced(api, ws_url, realtime, store, services,
                                                          clock):
-    """Round numbers are given at claim time: a retried scheduled round can
-    finish after a higher-numbered manual one and must still be announced."""
-    import datetime as dt
+    """Round numbers are given at claim time: a round claimed first can
+    finish after a higher-numbered one and must still be announced."""
     users = [await api.register(f"s{i}@example.com") for i in range(2)]
     conn = await _connect(ws_url + "?token=" + users[0]["access"])
     await _next(conn, "auth_ok")
     await realtime.alerts.start()
-    slot = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    early = await store.rounds.claim("scheduled:test", scheduled_for=slot.timestamp(),
-                                     created_at=slot.date().isoformat(), owner="slow",
-                                     now=clock.timestamp(), lease=1)
-    await realtime.rounds.run_now()                   # a later number finishes first
+    stall = Stall(CLAIMED)
+    slow = RoundService(store, services.schedule, clock, owner="slow", checkpoint=stall)
+    early = asyncio.ensure_future(slow.run_now())
+    await stall.reached.wait()                         # claimed first, then held up
+    late = await realtime.rounds.run_now()             # a later number finishes first
     assert await realtime.alerts.poll() == 1
-    await _next(conn, "match")
-    clock.advance(2)                                   # the slow owner's lease expires
-    retry = RoundService(store, services.schedule, clock, owner="retry")
-    claimed = await store.rounds.claim("scheduled:test", scheduled_for=slot.timestamp(),
-                                       created_at=slot.date().isoformat(), owner="retry",
-                                       now=clock.timestamp(), lease=60)
-    assert claimed["number"] == early["number"]
-    await retry._run("scheduled:test", slot, claimed)
+    assert (await _next(conn, "match"))["pairs"][0]["round"] == late["round"]
+    stall.resume()
+    summary = await early
+    assert summary["round"] < late["round"]
     assert await realtime.alerts.poll() == 1
-    assert (await _next(conn, "match"))["pairs"]
+    assert (await _next(conn, "match"))["pairs"][0]["round"] == summary["round"]
     conn.close()
 
 

@@ -1,15 +1,16 @@
-"""Accounts: registration, login and profile changes, as domain functions
-that handlers call with the store and the password hasher."""
+"""Accounts: registration, profile changes and the Telegram link, as domain
+functions that handlers call with the store and the password hasher."""
 
 from unimatch import validation
-from unimatch.auth.passwords import password_problems
-from unimatch.auth.tokens import ACCESS
-from unimatch.errors import BadCredentials, EmailTaken, FieldErrors, InvalidToken
+from unimatch.auth.passwords import PasswordHasher, password_problems
+from unimatch.errors import EmailTaken, FieldErrors, TelegramEmailMismatch
+from unimatch.store import Store
+from unimatch.store.users import email_key
 
 EMAIL_TAKEN = "user with this email already exists."
 
 
-async def register(store, hasher, data: dict, now: float) -> dict:
+async def register(store: Store, hasher: PasswordHasher, data: dict, now: float) -> dict:
     """Validate ``data`` completely, then create the user in one write.
 
     Every problem is reported at once, as the original did; an email taken
@@ -40,28 +41,7 @@ async def register(store, hasher, data: dict, now: float) -> dict:
         raise FieldErrors({"email": [EMAIL_TAKEN]}) from None
 
 
-async def user_for_access_token(store, tokens, token) -> dict:
-    """The user an access token belongs to; raises :class:`InvalidToken` for
-    a bad, expired or wrong-type token or one whose user no longer exists.
-    REST requests and sockets authenticate through this one check."""
-    claims = tokens.decode(token, ACCESS)
-    user = await store.users.get(claims["user_id"])
-    if user is None:
-        raise InvalidToken()
-    return user
-
-
-async def authenticate(store, hasher, data: dict) -> int:
-    """The user id for a correct email and password; raises :class:`BadCredentials`."""
-    clean = validation.parse_login(data)
-    found = await store.users.credentials(clean["email"])
-    hashed = found[1] if found else None
-    if not await hasher.verify(clean["password"], hashed):
-        raise BadCredentials()
-    return found[0]
-
-
-async def update_profile(store, user_id: int, data: dict) -> dict:
+async def update_profile(store: Store, user_id: int, data: dict) -> dict:
     """Validate a partial profile update and apply it atomically (all or nothing)."""
     changes = validation.parse_profile_changes(data)
     if changes.get("hobby"):
@@ -71,7 +51,7 @@ async def update_profile(store, user_id: int, data: dict) -> dict:
     return await store.users.update(user_id, changes)
 
 
-async def replace_hobbies(store, user_id: int, data: dict) -> list[int]:
+async def replace_hobbies(store: Store, user_id: int, data: dict) -> list[int]:
     """Replace the user's hobby set; returns the final ids, ascending."""
     ids = validation.parse_hobby_update(data)
     missing = await store.hobbies.missing(ids)
@@ -79,3 +59,15 @@ async def replace_hobbies(store, user_id: int, data: dict) -> list[int]:
         raise validation.unknown_hobbies_error(missing)
     user = await store.users.update(user_id, {"hobby": ids})
     return user["hobby"]
+
+
+async def link_telegram(store: Store, user: dict, chat_id: int, claimed_email: object) -> dict:
+    """Link a verified Telegram account to ``user``; returns the user.
+
+    The original linked by the payload's ``email`` alone, so anyone could
+    take over someone's match notices; here the caller's token decides, and
+    an ``email`` naming anyone else is refused (:class:`TelegramEmailMismatch`)."""
+    if claimed_email and (not isinstance(claimed_email, str)
+                          or email_key(claimed_email) != email_key(user["email"])):
+        raise TelegramEmailMismatch()
+    return await store.users.link_telegram(user["_id"], chat_id)

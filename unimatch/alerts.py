@@ -4,13 +4,15 @@ rounds (whoever ran them) and tells its own connected users."""
 import json
 import logging
 
-from unimatch.views import pair_items
+from unimatch.store import Store
+from unimatch.wire import load_pair_items
+from unimatch.ws.hub import Hub
 
 logger = logging.getLogger(__name__)
 
 
 class MatchAlerts:
-    def __init__(self, store, hub):
+    def __init__(self, store: Store, hub: Hub):
         self.store = store
         self.hub = hub
         self.last_seen: int | None = None  # completion sequence, not round number
@@ -25,7 +27,7 @@ class MatchAlerts:
         if self.last_seen is None:
             await self.start()
         sent = 0
-        for round_doc in await self.store.rounds.finished_after(self.last_seen):
+        for round_doc in await self.store.rounds.finished_after(self.last_seen or 0):
             sent += await self._announce(round_doc["number"])
             self.last_seen = round_doc["finished_seq"]
         return sent
@@ -41,18 +43,18 @@ class MatchAlerts:
         online = self.hub.user_ids()
         if not online:
             return 0
-        pairs = [p for p in await self.store.pairs.for_round(number)
-                 if online.intersection(p["members"])]
-        if not pairs:
-            return 0
-        # One lookup of partners and hobby names for the whole round.
-        users = await self.store.users.many({m for p in pairs for m in p["members"]})
-        names = await self.store.hobbies.names()
+        # One pass over the round's pairs indexes them by connected member:
+        # linear in the round, whoever is online.
+        mine: dict[int, list[dict]] = {}
+        for pair in await self.store.pairs.for_round(number):
+            for member in pair["members"]:
+                if member in online:
+                    mine.setdefault(member, []).append(pair)
+        for pairs in mine.values():
+            pairs.sort(key=lambda p: -p["_id"])
         sent = 0
-        for user_id in online:
-            mine = sorted((p for p in pairs if user_id in p["members"]), key=lambda p: -p["_id"])
-            if mine:
-                items = pair_items(user_id, mine, users, names)
+        for user_id, items in (await load_pair_items(self.store, mine)).items():
+            if items:
                 frame = json.dumps({"type": "match", "pairs": items}, ensure_ascii=False)
                 sent += self.hub.send_to_user(user_id, frame)
         logger.info("round %d: alerted %d sockets", number, sent)

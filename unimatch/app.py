@@ -1,13 +1,9 @@
-"""The Tornado application and the services its handlers are given."""
+"""The routes and the Tornado application serving them."""
 
-import asyncio
-import dataclasses
 import pathlib
-from urllib.parse import urlsplit
 
 import tornado.web
 
-from unimatch.config import Config
 from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.accounts import (MeHandler, RegisterHandler, TokenBlacklistHandler,
                                         TokenHandler, TokenRefreshHandler)
@@ -18,56 +14,9 @@ from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import TelegramAuthHandler
+from unimatch.services import Services
+from unimatch.wiring import Realtime
 from unimatch.ws.handler import MAX_MESSAGE, SocketHandler
-
-
-class InFlight:
-    """Counts requests being handled, so shutdown can wait for them."""
-
-    def __init__(self):
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def started(self) -> None:
-        self.count += 1
-        self._idle.clear()
-
-    def finished(self) -> None:
-        self.count -= 1
-        if self.count <= 0:
-            self.count = 0
-            self._idle.set()
-
-    async def drain(self, timeout: float) -> bool:
-        """Wait until no request is in flight; False if ``timeout`` ran out."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-            return True
-        except asyncio.TimeoutError:
-            return False
-
-
-@dataclasses.dataclass
-class Services:
-    """What handlers may use, wired once at startup."""
-
-    config: Config
-    store: object
-    tokens: object
-    hasher: object
-    clock: object
-    schedule: object
-    rounds: object = None
-    inflight: InFlight = dataclasses.field(default_factory=InFlight)
-
-    def origin_allowed(self, origin: str, host: str) -> bool:
-        """Same-origin requests always; others when listed in --cors-origins."""
-        origin = origin.rstrip("/")
-        if urlsplit(origin).netloc == host:
-            return True
-        allowed = self.config.cors_origins
-        return "*" in allowed or origin in allowed
 
 
 ROUTES = (
@@ -95,7 +44,7 @@ def route(path: str) -> str:
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 
 
-def make_app(services: Services, realtime=None) -> tornado.web.Application:
+def make_app(services: Services, realtime: Realtime | None = None) -> tornado.web.Application:
     """The application; with ``realtime``, also its WebSocket endpoint."""
     args = {"services": services}
     handlers = [(route(path), handler, args) for path, handler in ROUTES]

@@ -7,13 +7,15 @@ database the service uses."""
 import argparse
 import asyncio
 import json
+import logging
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 
 from unimatch import errors
 from unimatch.clock import Clock
-from unimatch.rounds import RoundService
-from unimatch.config import add_options, config_from_args
-from unimatch.runtime import StoreRuntime, configure_logging
+from unimatch.config import Config, add_options, config_from_args
+from unimatch.store import Store
+from unimatch.wiring import StoreRuntime, build_rounds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,9 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(args) -> int:
+async def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    configure_logging("WARNING" if config.log_level == "INFO" else config.log_level)
+    # Operators read the command's own output; the service's INFO chatter
+    # (store opened, indexes) would bury it.
+    level = "WARNING" if config.log_level == "INFO" else config.log_level
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     runtime = await StoreRuntime.open(config, share_embedded=True)
     try:
         command = COMMANDS[(args.command, getattr(args, "action", None))]
@@ -48,7 +53,7 @@ async def _run(args) -> int:
         await runtime.close()
 
 
-async def _hobbies_add(store, config, args) -> int:
+async def _hobbies_add(store: Store, config: Config, args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name:
         print("error: the name is empty", file=sys.stderr)
@@ -65,13 +70,13 @@ async def _hobbies_add(store, config, args) -> int:
     return 0
 
 
-async def _hobbies_list(store, config, args) -> int:
+async def _hobbies_list(store: Store, config: Config, args: argparse.Namespace) -> int:
     for hobby in await store.hobbies.all():
         print(f"{hobby['id']}\t{hobby['name']}")
     return 0
 
 
-async def _create_admin(store, config, args) -> int:
+async def _create_admin(store: Store, config: Config, args: argparse.Namespace) -> int:
     try:
         user = await store.users.set_staff(args.email)
     except errors.NotFound:
@@ -81,15 +86,15 @@ async def _create_admin(store, config, args) -> int:
     return 0
 
 
-async def _match_now(store, config, args) -> int:
-    rounds = RoundService(store, config.schedule(), Clock(),
-                          notify=bool(config.telegram_bot_token))
-    summary = await rounds.run_now()
+async def _match_now(store: Store, config: Config, args: argparse.Namespace) -> int:
+    summary = await build_rounds(config, store, Clock()).run_now()
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
-COMMANDS = {
+Command = Callable[[Store, Config, argparse.Namespace], Awaitable[int]]
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
     ("match-now", None): _match_now,
     ("hobbies", "add"): _hobbies_add,
     ("hobbies", "list"): _hobbies_list,
@@ -97,7 +102,7 @@ COMMANDS = {
 }
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,5 +1,6 @@
 """The one source of time: everything asks a Clock, so tests can move it."""
 
+import asyncio
 import datetime as dt
 
 
@@ -26,6 +27,10 @@ class Clock:
         if not isinstance(delta, dt.timedelta):
             delta = dt.timedelta(seconds=delta)
         self._offset += delta
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time (pacing asks here, not the loop)."""
+        await asyncio.sleep(seconds)
 
     def set(self, moment: dt.datetime) -> None:
         """Make :meth:`now` read ``moment`` from here on (aware datetime)."""

@@ -2,6 +2,7 @@
 processes and restarts, with the matcher run off the event loop."""
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import itertools
@@ -9,31 +10,49 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 
+from unimatch.clock import Clock
 from unimatch.matcher import match
-from unimatch.schedule import format_local
-from unimatch.telegram.messages import match_message
+from unimatch.schedule import Schedule, format_local
+from unimatch.store import Store
+from unimatch.telegram.notices import RoundNotices
 
 logger = logging.getLogger(__name__)
 
 LEASE = 300.0  # seconds a claimed round stays ours without renewal
 
+#: The steps of a round, in order; a checkpoint runs after each.
+CLAIMED, PLANNED, PAIRED, NOTIFIED = "claimed", "planned", "paired", "notified"
+Checkpoint = Callable[[str, int], Awaitable[None]]
+
+
+async def _no_checkpoint(step: str, number: int) -> None:
+    return None
+
 
 class RoundService:
     """Runs rounds. ``executor`` runs the CPU-heavy matcher: a process pool
-    in the server, so a 100,000-person round leaves ticks and requests alone."""
+    in the server, so a 100,000-person round leaves ticks and requests alone.
 
-    def __init__(self, store, schedule, clock, executor=None, owner: str | None = None,
-                 lease: float = LEASE, notify: bool = True):
+    ``notices`` queues the Telegram notices of a round (None: none).
+    ``checkpoint(step, round_number)`` is awaited after each step of a round
+    (:data:`CLAIMED`, :data:`PLANNED`, :data:`PAIRED`, :data:`NOTIFIED`):
+    the one seam where tests stop a round the way a crash or a stall would
+    (an exception leaves the round claimed, as a killed process does)."""
+
+    def __init__(self, store: Store, schedule: Schedule, clock: Clock,
+                 executor: concurrent.futures.Executor | None = None, *,
+                 notices: RoundNotices | None = None, owner: str | None = None,
+                 lease: float = LEASE, checkpoint: Checkpoint = _no_checkpoint):
         self.store = store
         self.schedule = schedule
         self.clock = clock
         self.executor = executor
+        self.notices = notices
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
-        # Off without a bot: queued notices would go out weeks late once a
-        # token is configured.
-        self.notify = notify
+        self._checkpoint = checkpoint
         self._running: str | None = None
         self._first_seen: float | None = None  # set once per database, so cached
 
@@ -85,6 +104,7 @@ class RoundService:
         keeper = asyncio.ensure_future(self._keep_lease(slot))
         self._running = slot
         try:
+            await self._checkpoint(CLAIMED, round_doc["number"])
             return await self._run(slot, slot_time, round_doc)
         finally:
             self._running = None
@@ -111,6 +131,7 @@ class RoundService:
             if not await self.store.rounds.save_plan(slot, self.owner, groups):
                 logger.warning("round %d was taken over while matching; dropping our plan", number)
                 return None
+        await self._checkpoint(PLANNED, number)
         groups = [tuple(g) for g in groups]
         # Still ours? A process that stalled past its lease must not write a
         # second set of pairs beside its successor's.
@@ -118,8 +139,10 @@ class RoundService:
             logger.warning("round %d was taken over; not writing its pairs", number)
             return None
         await self.store.pairs.insert_round(number, round_doc["created_at"], groups, participants)
-        if self.notify:
-            await self._enqueue_messages(number, groups, participants)
+        await self._checkpoint(PAIRED, number)
+        if self.notices is not None:
+            await self.notices.enqueue(number, groups, participants)
+            await self._checkpoint(NOTIFIED, number)
         summary = _summary(number, round_doc["created_at"], format_local(slot_time, self.schedule.tz),
                            participants, history, groups)
         if not await self.store.rounds.finish(slot, self.owner, summary, self.clock.timestamp()):
@@ -143,24 +166,6 @@ class RoundService:
                 await self.store.rounds.renew(slot, self.owner, self.clock.timestamp() + self.lease)
             except Exception:
                 logger.exception("could not renew the lease of round %s", slot)
-
-    async def _enqueue_messages(self, number: int, groups, participants) -> None:
-        linked = await self.store.users.linked()
-        if not linked:
-            return
-        group_of = {m: g for g in groups for m in g if m in linked}
-        partner_ids = {p for g in group_of.values() for p in g}
-        users = {**await self.store.users.many(partner_ids - set(linked)), **linked}
-        names = await self.store.hobbies.names()
-        messages = [{
-            "_id": f"{number}:{member}", "chat_id": linked[member]["chat_id"], "user_id": member,
-            "round": number,
-            "text": match_message(linked[member], [users[p] for p in group if p != member and p in users],
-                                  participants, names),
-        } for member, group in group_of.items()]
-        added = await self.store.outbox.enqueue(messages, self.clock.timestamp())
-        if added:
-            logger.info("round %d: %d Telegram messages queued", number, added)
 
 
 def slot_key(slot_time: dt.datetime) -> str:

@@ -99,11 +99,6 @@ def _valid_domain(domain: str) -> bool:
     return bool(_EMAIL_DOMAIN.match(ascii_domain))
 
 
-def email_key(address: str) -> str:
-    """The case-insensitive identity of an email address."""
-    return address.strip().casefold()
-
-
 def birth_date(value) -> str | None:
     """``DD-MM-YYYY`` into an ISO date string; impossible dates fail too.
     An empty string means "no date", as clients send for an empty input."""

@@ -1,9 +1,9 @@
 """Registration, tokens and the current user (contract endpoints 1-5)."""
 
 from unimatch import accounts
-from unimatch.auth import refresh
+from unimatch.auth import sessions
 from unimatch.handlers.base import BaseHandler
-from unimatch.views import user_json
+from unimatch.wire import user_json
 
 
 class RegisterHandler(BaseHandler):
@@ -16,20 +16,20 @@ class RegisterHandler(BaseHandler):
 class TokenHandler(BaseHandler):
     async def post(self):
         s = self.services
-        user_id = await accounts.authenticate(s.store, s.hasher, self.json_body())
+        user_id = await sessions.authenticate(s.store, s.hasher, self.json_body())
         self.send_json(s.tokens.pair(user_id))
 
 
 class TokenRefreshHandler(BaseHandler):
     async def post(self):
         s = self.services
-        self.send_json(await refresh.rotate(s.store, s.tokens, self.json_body()))
+        self.send_json(await sessions.rotate(s.store, s.tokens, self.json_body()))
 
 
 class TokenBlacklistHandler(BaseHandler):
     async def post(self):
         s = self.services
-        await refresh.revoke(s.store, s.tokens, self.json_body())
+        await sessions.revoke(s.store, s.tokens, self.json_body())
         self.send_json({})
 
 

@@ -5,8 +5,10 @@ import logging
 
 import tornado.web
 
-from unimatch import accounts, errors
-from unimatch.handlers.errors import BodyTooLarge, error_response
+from unimatch import errors
+from unimatch.auth.sessions import user_for_access_token
+from unimatch.handlers.http_errors import BodyTooLarge, error_response
+from unimatch.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     auth_required = False
 
-    def initialize(self, services):
+    def initialize(self, services: Services) -> None:
         self.services = services
         self._body = bytearray()
         self._body_overflow = False
@@ -124,8 +126,7 @@ class BaseHandler(tornado.web.RequestHandler):
             raise errors.NotAuthenticated()
         if len(parts) != 2:
             raise errors.InvalidToken()
-        return await accounts.user_for_access_token(
-            self.services.store, self.services.tokens, parts[1])
+        return await user_for_access_token(self.services.store, self.services.tokens, parts[1])
 
     def _allowed_methods(self) -> list[str]:
         return [m for m in _METHODS
@@ -133,7 +134,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def _set_cors_headers(self) -> None:
         origin = self.request.headers.get("Origin")
-        if not origin or not self.services.origin_allowed(origin, self.request.host):
+        if not origin or not self.services.origins.allowed(origin, self.request.host):
             return
         self.set_header("Access-Control-Allow-Origin", origin)
         self.set_header("Vary", "Origin")

@@ -5,7 +5,7 @@ import json
 import tornado.web
 
 from unimatch.handlers.base import BaseHandler
-from unimatch.handlers.errors import error_response
+from unimatch.handlers.http_errors import error_response
 
 
 class PageHandler(BaseHandler):

@@ -39,8 +39,10 @@ class Store:
         self.outbox = Outbox(db)
 
     @classmethod
-    async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000) -> "Store":
-        """Open a client on ``url``, check it answers, and prepare indexes.
+    async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
+                      prepare: bool = True) -> "Store":
+        """Open a client on ``url``, check it answers, and (with ``prepare``)
+        create the indexes.
 
         The database name is ``db_name``, else the URL's path, else 'unimatch'."""
         client = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
@@ -48,7 +50,8 @@ class Store:
         store = cls(client[name], client)
         try:
             await client.admin.command("ping")
-            await store.ensure_indexes()
+            if prepare:
+                await store.ensure_indexes()
         except PyMongoError as exc:
             await client.close()
             raise StoreUnavailable(f"cannot use the database: {exc}") from exc
@@ -66,8 +69,14 @@ class Store:
         await self.outbox.ensure_indexes()
 
     async def drop(self) -> None:
-        """Delete this database (tests use a fresh one each)."""
+        """Delete this database."""
         await self._client.drop_database(self.db.name)
+
+    async def clear(self) -> None:
+        """Delete every document, keeping collections and indexes (tests
+        share one database and start each from empty)."""
+        for name in await self.db.list_collection_names():
+            await self.db[name].delete_many({})
 
     async def close(self) -> None:
         if self._client is not None:

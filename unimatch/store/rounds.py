@@ -34,7 +34,7 @@ class Rounds:
         Slots before it are not owed: a new install does not run last
         week's round the moment it starts."""
         # insert-then-read rather than an upsert with $setOnInsert, which
-        # nx-27017 ignores (pinned in tests/test_store_rounds.py).
+        # nx-27017 ignores (pinned by test_first_seen_is_written_once).
         try:
             await self._meta.insert_one({"_id": "scheduler", "first_seen": now})
         except DuplicateKeyError:

@@ -6,13 +6,18 @@ from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
 from unimatch.store._guard import translate_errors
-from unimatch.validation import email_key
 
 # Fields callers may change with Users.update (profile edits).
 EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair"})
 
 _NO_SECRETS = {"password": 0, "email_key": 0}
 _FLAGS = ("is_active_pair", "is_staff")
+
+
+def email_key(address: str) -> str:
+    """The case-insensitive identity of an email address: what the unique
+    index holds and what login looks up."""
+    return address.strip().casefold()
 
 
 def _read(doc: dict | None) -> dict | None:

@@ -48,8 +48,9 @@ class TelegramNotifier:
         self.bot = bot
         self.min_gap = 1.0 / rate
         self.per_chat_interval = per_chat_interval
-        self._next_send = 0.0      # loop time of the next send allowed by the global pace
-        self._paused_until = 0.0   # loop time until which Telegram asked us to wait
+        # Pacing state, in the injected clock's seconds.
+        self._next_send = 0.0      # the next send allowed by the global pace
+        self._paused_until = 0.0   # until when Telegram asked us to wait
         self._last_by_chat: dict[int, float] = {}
         self._ready = False
         self._stopping = False
@@ -64,8 +65,7 @@ class TelegramNotifier:
             return await self._deliver(limit)
 
     async def _deliver(self, limit: int) -> int:
-        loop = asyncio.get_running_loop()
-        if self._stopping or loop.time() < self._paused_until:
+        if self._stopping or self.clock.timestamp() < self._paused_until:
             return 0
         # One sender across processes, so the limits above hold for the bot.
         if not await self.store.outbox.hold_sender(self.owner, self.clock.timestamp(),
@@ -125,28 +125,27 @@ class TelegramNotifier:
     async def _chat_ready(self, message: dict) -> bool:
         """Wait for the global pace; put the message back when its chat got
         a message less than ``per_chat_interval`` ago."""
-        loop = asyncio.get_running_loop()
+        now = self.clock.timestamp()
         last = self._last_by_chat.get(message["chat_id"])
-        if last is not None and loop.time() - last < self.per_chat_interval:
+        if last is not None and now - last < self.per_chat_interval:
             await self.store.outbox.retry_later(
                 message["_id"], self.clock.timestamp() + self.per_chat_interval,
                 "per-chat rate limit", count_attempt=False)
             return False
-        delay = self._next_send - loop.time()
+        delay = self._next_send - now
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self.clock.sleep(delay)
         return True
 
     async def _send(self, message: dict) -> str:
-        loop = asyncio.get_running_loop()
         chat_id = message["chat_id"]
-        self._next_send = loop.time() + self.min_gap
+        self._next_send = self.clock.timestamp() + self.min_gap
         try:
             await self.bot.send_message(chat_id=chat_id, text=message["text"])
         except RetryAfter as exc:
             wait = _seconds(exc)
             logger.warning("Telegram asks to wait %.0f s", wait)
-            self._paused_until = loop.time() + wait
+            self._paused_until = self.clock.timestamp() + wait
             await self.store.outbox.retry_later(message["_id"], self.clock.timestamp() + wait,
                                                 str(exc), count_attempt=False)
             return "stop"
@@ -161,7 +160,7 @@ class TelegramNotifier:
             return "dropped"
         except (NetworkError, TelegramError) as exc:
             return await self._retry(message, exc)
-        self._last_by_chat[chat_id] = loop.time()
+        self._last_by_chat[chat_id] = self.clock.timestamp()
         await self.store.outbox.mark_sent(message["_id"], self.clock.timestamp())
         return "sent"
 

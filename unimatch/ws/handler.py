@@ -6,7 +6,8 @@ import logging
 
 import tornado.websocket
 
-from unimatch import accounts, errors
+from unimatch import errors
+from unimatch.auth.sessions import user_for_access_token
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self.ticker = ticker
 
     def check_origin(self, origin: str) -> bool:
-        return self.services.origin_allowed(origin, self.request.host)
+        return self.services.origins.allowed(origin, self.request.host)
 
     def get_compression_options(self):
         return None  # ticks are tiny; per-socket deflate state costs more than it saves
@@ -54,8 +55,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     async def _authenticate(self, token) -> bool:
         try:
-            user = await accounts.user_for_access_token(
-                self.services.store, self.services.tokens, token)
+            user = await user_for_access_token(self.services.store, self.services.tokens, token)
         except errors.InvalidToken:
             user = None
         except errors.StoreUnavailable:

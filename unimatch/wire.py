@@ -1,6 +1,10 @@
-"""How documents look on the wire (the contract's shapes)."""
+"""How users and pairs look on the wire (the contract's shapes), for REST
+answers and WebSocket alerts alike."""
 
 import datetime as dt
+
+from unimatch.store import Store
+
 
 def user_json(user: dict) -> dict:
     """The contract's user object (plus ``is_active_pair``)."""
@@ -36,7 +40,7 @@ def pair_items(user_id: int, pairs: list[dict], users: dict[int, dict],
     items = []
     for pair in pairs:
         partner_id = next((m for m in pair["members"] if m != user_id), None)
-        partner = users.get(partner_id)
+        partner = users.get(partner_id) if partner_id is not None else None
         if partner is None:
             continue
         items.append({
@@ -49,3 +53,15 @@ def pair_items(user_id: int, pairs: list[dict], users: dict[int, dict],
             "common_hobbies": [hobby_names[h] for h in pair.get("common", []) if h in hobby_names],
         })
     return items
+
+
+async def load_pair_items(store: Store, pairs_by_user: dict[int, list[dict]]) -> dict[int, list[dict]]:
+    """Pairs items for several users at once (each user's pairs in the order
+    given), with one lookup of partners and hobby names for all of them."""
+    if not any(pairs_by_user.values()):
+        return {user_id: [] for user_id in pairs_by_user}
+    member_ids = {m for pairs in pairs_by_user.values() for pair in pairs for m in pair["members"]}
+    users = await store.users.many(member_ids)
+    names = await store.hobbies.names()
+    return {user_id: pair_items(user_id, pairs, users, names)
+            for user_id, pairs in pairs_by_user.items()}

@@ -1,0 +1,69 @@
+"""Who is asking: logging in with a password, reading an access token, and
+rotating or revoking refresh tokens (SimpleJWT's blacklist app)."""
+
+from unimatch import validation
+from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.tokens import ACCESS, REFRESH, TokenService
+from unimatch.errors import BadCredentials, InvalidToken, TokenBlacklisted
+from unimatch.store import Store
+
+INVALID = "Token is invalid or expired"
+BLACKLISTED = "Token is blacklisted"
+
+
+async def authenticate(store: Store, hasher: PasswordHasher, data: dict) -> int:
+    """The user id for a correct email and password; raises :class:`BadCredentials`."""
+    clean = validation.parse_login(data)
+    found = await store.users.credentials(clean["email"])
+    hashed = found[1] if found else None
+    # Verified even for an unknown email (against a dummy hash), so a wrong
+    # email costs the same time as a wrong password.
+    if not await hasher.verify(clean["password"], hashed) or found is None:
+        raise BadCredentials()
+    return found[0]
+
+
+async def user_for_access_token(store: Store, tokens: TokenService, token: object) -> dict:
+    """The user an access token belongs to; raises :class:`InvalidToken` for
+    a bad, expired or wrong-type token or one whose user no longer exists.
+    REST requests and sockets authenticate through this one check."""
+    claims = tokens.decode(token, ACCESS)
+    user = await store.users.get(claims["user_id"])
+    if user is None:
+        raise InvalidToken()
+    return user
+
+
+async def rotate(store: Store, tokens: TokenService, data: dict) -> dict:
+    """A new access and refresh token for a valid refresh token, which is
+    blacklisted in the same step: a token can be rotated once only."""
+    claims = await _valid_refresh(store, tokens, validation.parse_refresh(data))
+    if await store.users.get(claims["user_id"]) is None:
+        raise InvalidToken(INVALID)
+    await _revoke(store, claims)
+    fresh = tokens.pair(claims["user_id"])
+    return {"access": fresh["access"], "refresh": fresh["refresh"]}
+
+
+async def revoke(store: Store, tokens: TokenService, data: dict) -> None:
+    """Blacklist a refresh token (log out)."""
+    claims = await _valid_refresh(store, tokens, validation.parse_refresh(data))
+    await _revoke(store, claims)
+
+
+async def _valid_refresh(store: Store, tokens: TokenService, token: str) -> dict:
+    try:
+        claims = tokens.decode(token, REFRESH)
+    except InvalidToken:
+        raise InvalidToken(INVALID) from None
+    if await store.blacklist.contains(claims["jti"]):
+        raise InvalidToken(BLACKLISTED)
+    return claims
+
+
+async def _revoke(store: Store, claims: dict) -> None:
+    try:
+        await store.blacklist.add(claims["jti"], int(claims["exp"]), claims["user_id"])
+    except TokenBlacklisted:
+        # Lost a race with a concurrent rotation of the same token.
+        raise InvalidToken(BLACKLISTED) from None

@@ -1,0 +1,49 @@
+"""The process the matcher runs in, beside the server's event loop."""
+
+import concurrent.futures
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class MatcherPool(concurrent.futures.Executor):
+    """One worker process for the matcher: a big round runs there while the
+    event loop keeps serving (a thread would still hold the GIL). Spawned,
+    not forked, so the child inherits no sockets or event loop. A worker
+    that died (out of memory, killed) is replaced on the next round instead
+    of breaking every round until a restart."""
+
+    def __init__(self) -> None:
+        self._pool = self._new_pool()
+
+    @staticmethod
+    def _new_pool() -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any,
+               **kwargs: Any) -> concurrent.futures.Future:
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except concurrent.futures.process.BrokenProcessPool:
+            logger.warning("the matcher process died; starting a new one")
+            self._pool.shutdown(wait=False)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextlib.contextmanager
+def matcher_pool() -> Iterator[MatcherPool]:
+    """A :class:`MatcherPool` for the length of a block."""
+    pool = MatcherPool()
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

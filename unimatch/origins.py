@@ -1,0 +1,17 @@
+"""Which browser origins may call the API and open sockets."""
+
+from urllib.parse import urlsplit
+
+
+class Origins:
+    """Same-origin requests always; others when listed (``*``: any)."""
+
+    def __init__(self, allowed: tuple[str, ...]):
+        self._allowed = frozenset(allowed)
+
+    def allowed(self, origin: str, host: str) -> bool:
+        """Whether a request from ``origin`` to ``host`` (the Host header) may proceed."""
+        origin = origin.rstrip("/")
+        if urlsplit(origin).netloc == host:
+            return True
+        return "*" in self._allowed or origin in self._allowed

@@ -1,0 +1,53 @@
+"""What request handlers and sockets may use, built once by ``wiring``."""
+
+import asyncio
+import dataclasses
+
+from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.tokens import TokenService
+from unimatch.clock import Clock
+from unimatch.config import Config
+from unimatch.origins import Origins
+from unimatch.rounds import RoundService
+from unimatch.schedule import Schedule
+from unimatch.store import Store
+
+
+class InFlight:
+    """Counts requests being handled, so shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def started(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def finished(self) -> None:
+        self.count -= 1
+        if self.count <= 0:
+            self.count = 0
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no request is in flight; False if ``timeout`` ran out."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+
+@dataclasses.dataclass(frozen=True)
+class Services:
+    config: Config
+    store: Store
+    clock: Clock
+    schedule: Schedule
+    tokens: TokenService
+    hasher: PasswordHasher
+    rounds: RoundService
+    origins: Origins
+    inflight: InFlight
