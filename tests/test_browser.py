@@ -424,7 +424,8 @@ def test_client_helpers(serve, new_page):
     page.goto(server.url + "/")
     results = page.evaluate("""async () => {
         const m = await import("/static/matches.js");
-        const t = await import("/static/messages.js");
+        const t = await import("/static/server-messages.js");
+        const f = await import("/static/format.js");
         const c = await import("/static/countdown.js");
         const p = (id, day, name) => ({id, created_at: day, common_hobbies: [],
             partner: {id: id + 100, first_name: name, last_name: "", email: name + "@x.ru"}});
@@ -434,11 +435,11 @@ def test_client_helpers(serve, new_page):
             current: split.current.map((x) => x.id),
             history: split.history.map((x) => x.id),
             merged: m.mergePairs([trio[2]], [trio[1], trio[0], trio[2]]).map((x) => x.id),
-            plurals: [1, 2, 5, 11, 21, 24].map((n) => t.plural(n, ["день", "дня", "дней"])),
+            plurals: [1, 2, 5, 11, 21, 24].map((n) => f.plural(n, ["день", "дня", "дней"])),
             short: t.translate("This password is too short. It must contain at least 4 characters."),
             unknown: t.translate("Something new."),
-            toApi: t.dateInputToApi("2001-05-20"),
-            toInput: t.apiDateToInput("20-05-2001"),
+            toApi: f.dateInputToApi("2001-05-20"),
+            toInput: f.apiDateToInput("20-05-2001"),
             wall: c.parseWallClock("2025-04-28 10:00:00") - c.parseWallClock("2025-04-27 09:59:30"),
         };
     }""")

@@ -13,7 +13,8 @@ import {
   showApiError, showFieldError, showFormError,
 } from "./forms.js";
 import { mergePairs, renderPairs } from "./matches.js";
-import { apiDateToInput, dateInputToApi, describeError, personName } from "./messages.js";
+import { apiDateToInput, dateInputToApi, personName } from "./format.js";
+import { describeError } from "./server-messages.js";
 import { LiveSocket } from "./socket.js";
 import { TelegramLink } from "./telegram.js";
 

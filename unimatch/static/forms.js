@@ -3,7 +3,7 @@
 // aria-describedby points at, so a screen reader reads the error with the
 // field; problems no field owns go to the form's `[data-role="form-error"]`.
 
-import { describeError, translate } from "./messages.js";
+import { describeError, translate } from "./server-messages.js";
 
 const FORM_LEVEL_KEYS = new Set(["detail", "error", "non_field_errors"]);
 
