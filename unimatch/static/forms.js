@@ -7,6 +7,13 @@ import { describeError, translate } from "./server-messages.js";
 
 const FORM_LEVEL_KEYS = new Set(["detail", "error", "non_field_errors"]);
 
+/** `[attribute="value"]` for any value: field names come from the server's
+ *  error bodies, and a quote or backslash in one must not break (or steer)
+ *  the selector. */
+function attributeIs(attribute, value) {
+  return `[${attribute}="${CSS.escape(value)}"]`;
+}
+
 /** Remove every error message from `form`. */
 export function clearErrors(form) {
   for (const el of form.querySelectorAll("[data-error-for]")) el.textContent = "";
@@ -20,10 +27,10 @@ export function clearErrors(form) {
 
 /** Forget the error of one field (the user is fixing it). */
 export function clearFieldError(form, field) {
-  const slot = field && form.querySelector(`[data-error-for="${field}"]`);
+  const slot = field && form.querySelector(attributeIs("data-error-for", field));
   if (!slot || !slot.textContent) return;
   slot.textContent = "";
-  for (const input of form.querySelectorAll(`[name="${field}"]`)) {
+  for (const input of form.querySelectorAll(attributeIs("name", field))) {
     input.removeAttribute("aria-invalid");
     input.closest("fieldset")?.removeAttribute("aria-invalid");
   }
@@ -32,10 +39,10 @@ export function clearFieldError(form, field) {
 /** Show `messages` (already in Russian) next to `field`; false when the
  *  form has no place for that field. */
 export function showFieldError(form, field, messages) {
-  const slot = form.querySelector(`[data-error-for="${field}"]`);
+  const slot = form.querySelector(attributeIs("data-error-for", field));
   if (!slot) return false;
   slot.textContent = messages.join(" ");
-  const inputs = form.querySelectorAll(`[name="${field}"]`);
+  const inputs = form.querySelectorAll(attributeIs("name", field));
   if (inputs.length === 1) {
     inputs[0].setAttribute("aria-invalid", "true");
   } else if (inputs.length > 1) {
@@ -106,7 +113,8 @@ export async function busy(form, work) {
 
 /** The ids of the checked boxes named `name` in `form`. */
 export function checkedIds(form, name) {
-  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => Number(box.value));
+  return [...form.querySelectorAll(`input${attributeIs("name", name)}:checked`)]
+    .map((box) => Number(box.value));
 }
 
 /** Fill `container` with one checkbox "chip" per hobby. */
