@@ -36,6 +36,20 @@ export function clearFieldError(form, field) {
   }
 }
 
+/** Run `handle()` when `form` is submitted, instead of the browser's own
+ *  submission (which would reload the page). */
+export function onSubmit(form, handle) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    handle();
+  });
+}
+
+/** From now on, editing a field takes its error message away. */
+export function clearErrorsWhenEdited(form) {
+  form.addEventListener("input", (event) => clearFieldError(form, event.target.name));
+}
+
 /** Show `messages` (already in Russian) next to `field`; false when the
  *  form has no place for that field. */
 export function showFieldError(form, field, messages) {
@@ -109,6 +123,14 @@ export async function busy(form, work) {
       button.textContent = label;
     }
   }
+}
+
+/** Say `text` in the form's `[data-role="saved"]` line for a few seconds. */
+export function flashSaved(form, text) {
+  const slot = form.querySelector('[data-role="saved"]');
+  slot.textContent = text;
+  clearTimeout(slot.timer);
+  slot.timer = setTimeout(() => { slot.textContent = ""; }, 4000);
 }
 
 /** The ids of the checked boxes named `name` in `form`. */
