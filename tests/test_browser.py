@@ -5,14 +5,17 @@ database. Failed tests leave screenshots and server logs in test-artifacts/."""
 import asyncio
 import concurrent.futures
 import datetime as dt
+import http.server
 import os
 import re
+import threading
 import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS, save_failure_artifacts
+from harness import REPO
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
 
@@ -54,6 +57,46 @@ def serve(servers, start_server):
         servers.append(server)
         return server
     return start
+
+
+class StaticFiles(http.server.SimpleHTTPRequestHandler):
+    """``unimatch/static/`` at ``/static/`` as server.py maps it (without the
+    content hashes), and an empty page at ``/`` to import modules from."""
+
+    extensions_map = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(REPO / "unimatch"), **kwargs)
+
+    def do_GET(self):
+        if self.path == "/":
+            page = b"<!doctype html><meta charset=utf-8><title>UniMatch modules</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        elif self.path.startswith("/static/"):
+            super().do_GET()
+        else:
+            self.send_error(404)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def static_files():
+    """The URL of a tiny file server on loopback for the page's static files:
+    enough to import the pure modules, with no server.py and no store."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StaticFiles)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 @pytest.fixture
@@ -417,14 +460,15 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
     assert page.external_requests == []
 
 
-def test_client_helpers(serve, new_page):
-    """The page's pure functions, run in the browser as the page runs them."""
-    server = serve()
+def test_client_helpers(static_files, new_page):
+    """The page's pure functions, run in the browser as the page runs them:
+    the modules alone, served as static files (they do nothing on import)."""
     page = new_page()
-    page.goto(server.url + "/")
+    page.goto(static_files + "/")
     results = page.evaluate("""async () => {
         const m = await import("/static/matches.js");
-        const t = await import("/static/messages.js");
+        const t = await import("/static/server-messages.js");
+        const f = await import("/static/format.js");
         const c = await import("/static/countdown.js");
         const p = (id, day, name) => ({id, created_at: day, common_hobbies: [],
             partner: {id: id + 100, first_name: name, last_name: "", email: name + "@x.ru"}});
@@ -434,11 +478,11 @@ def test_client_helpers(serve, new_page):
             current: split.current.map((x) => x.id),
             history: split.history.map((x) => x.id),
             merged: m.mergePairs([trio[2]], [trio[1], trio[0], trio[2]]).map((x) => x.id),
-            plurals: [1, 2, 5, 11, 21, 24].map((n) => t.plural(n, ["день", "дня", "дней"])),
+            plurals: [1, 2, 5, 11, 21, 24].map((n) => f.plural(n, ["день", "дня", "дней"])),
             short: t.translate("This password is too short. It must contain at least 4 characters."),
             unknown: t.translate("Something new."),
-            toApi: t.dateInputToApi("2001-05-20"),
-            toInput: t.apiDateToInput("20-05-2001"),
+            toApi: f.dateInputToApi("2001-05-20"),
+            toInput: f.apiDateToInput("20-05-2001"),
             wall: c.parseWallClock("2025-04-28 10:00:00") - c.parseWallClock("2025-04-27 09:59:30"),
         };
     }""")

@@ -8,7 +8,7 @@
 // us the offset between the service's wall clock and ours, which turns
 // `next_match_at` (service time zone) into the user's own local time.
 
-import { plural } from "./messages.js";
+import { plural } from "./format.js";
 
 const UNITS = [
   ["days", 86400, ["день", "дня", "дней"]],

@@ -3,9 +3,16 @@
 // aria-describedby points at, so a screen reader reads the error with the
 // field; problems no field owns go to the form's `[data-role="form-error"]`.
 
-import { describeError, translate } from "./messages.js";
+import { describeError, translate } from "./server-messages.js";
 
 const FORM_LEVEL_KEYS = new Set(["detail", "error", "non_field_errors"]);
+
+/** `[attribute="value"]` for any value: field names come from the server's
+ *  error bodies, and a quote or backslash in one must not break (or steer)
+ *  the selector. */
+function attributeIs(attribute, value) {
+  return `[${attribute}="${CSS.escape(value)}"]`;
+}
 
 /** Remove every error message from `form`. */
 export function clearErrors(form) {
@@ -20,22 +27,36 @@ export function clearErrors(form) {
 
 /** Forget the error of one field (the user is fixing it). */
 export function clearFieldError(form, field) {
-  const slot = field && form.querySelector(`[data-error-for="${field}"]`);
+  const slot = field && form.querySelector(attributeIs("data-error-for", field));
   if (!slot || !slot.textContent) return;
   slot.textContent = "";
-  for (const input of form.querySelectorAll(`[name="${field}"]`)) {
+  for (const input of form.querySelectorAll(attributeIs("name", field))) {
     input.removeAttribute("aria-invalid");
     input.closest("fieldset")?.removeAttribute("aria-invalid");
   }
 }
 
+/** Run `handle()` when `form` is submitted, instead of the browser's own
+ *  submission (which would reload the page). */
+export function onSubmit(form, handle) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    handle();
+  });
+}
+
+/** From now on, editing a field takes its error message away. */
+export function clearErrorsWhenEdited(form) {
+  form.addEventListener("input", (event) => clearFieldError(form, event.target.name));
+}
+
 /** Show `messages` (already in Russian) next to `field`; false when the
  *  form has no place for that field. */
 export function showFieldError(form, field, messages) {
-  const slot = form.querySelector(`[data-error-for="${field}"]`);
+  const slot = form.querySelector(attributeIs("data-error-for", field));
   if (!slot) return false;
   slot.textContent = messages.join(" ");
-  const inputs = form.querySelectorAll(`[name="${field}"]`);
+  const inputs = form.querySelectorAll(attributeIs("name", field));
   if (inputs.length === 1) {
     inputs[0].setAttribute("aria-invalid", "true");
   } else if (inputs.length > 1) {
@@ -104,9 +125,18 @@ export async function busy(form, work) {
   }
 }
 
+/** Say `text` in the form's `[data-role="saved"]` line for a few seconds. */
+export function flashSaved(form, text) {
+  const slot = form.querySelector('[data-role="saved"]');
+  slot.textContent = text;
+  clearTimeout(slot.timer);
+  slot.timer = setTimeout(() => { slot.textContent = ""; }, 4000);
+}
+
 /** The ids of the checked boxes named `name` in `form`. */
 export function checkedIds(form, name) {
-  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => Number(box.value));
+  return [...form.querySelectorAll(`input${attributeIs("name", name)}:checked`)]
+    .map((box) => Number(box.value));
 }
 
 /** Fill `container` with one checkbox "chip" per hobby. */

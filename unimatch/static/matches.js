@@ -5,7 +5,7 @@
 // The current match is every entry sharing the newest `created_at` (a trio
 // gives two entries, one per partner); the history is the rest.
 
-import { formatDay, personName } from "./messages.js";
+import { formatDay, personName } from "./format.js";
 
 /** Which round an item belongs to. The contract only gives the date, so two
  *  rounds on one day look like one; should the server add the round number

@@ -6,7 +6,7 @@
 // that Telegram account to whoever the token says we are.
 
 import { api } from "./api.js";
-import { describeError } from "./messages.js";
+import { describeError } from "./server-messages.js";
 
 const WIDGET_SRC = "https://telegram.org/js/telegram-widget.js?22";
 

@@ -1,17 +1,9 @@
-// Russian wording: plural forms, and the API's English error messages in
-// plain Russian. The API speaks DRF's language (`{"field": ["message"]}`,
-// `{"detail": "..."}`, `{"error": "..."}`); unknown messages are shown as
-// they are rather than hidden behind a vague "something went wrong".
+// The API's English messages in plain Russian. The API speaks DRF's
+// language (`{"field": ["message"]}`, `{"detail": "..."}`, `{"error": "..."}`);
+// unknown messages are shown as they are rather than hidden behind a vague
+// "something went wrong".
 
-/** The Russian plural form of `words` ([one, few, many]) for `n`. */
-export function plural(n, [one, few, many]) {
-  const tens = Math.abs(n) % 100;
-  const units = tens % 10;
-  if (tens >= 11 && tens <= 14) return many;
-  if (units === 1) return one;
-  if (units >= 2 && units <= 4) return few;
-  return many;
-}
+import { plural } from "./format.js";
 
 const EXACT = {
   "user with this email already exists.": "Пользователь с таким email уже существует.",
@@ -42,11 +34,14 @@ const EXACT = {
   "Telegram login is not configured on this server": "Вход через Telegram не настроен на сервере.",
 };
 
+/** "4 символов", as in "не меньше 4 символов" (`n` as the regex found it). */
+const characters = (n) => `${n} ${plural(+n, ["символа", "символов", "символов"])}`;
+
 const PATTERNS = [
   [/^This password is too short\. It must contain at least (\d+) characters?\.$/,
-    (n) => `Пароль слишком короткий: нужно не меньше ${n} ${plural(+n, ["символа", "символов", "символов"])}.`],
+    (n) => `Пароль слишком короткий: нужно не меньше ${characters(n)}.`],
   [/^Ensure this field has no more than (\d+) characters?\.$/,
-    (n) => `Слишком длинно: не больше ${n} ${plural(+n, ["символа", "символов", "символов"])}.`],
+    (n) => `Слишком длинно: не больше ${characters(n)}.`],
   [/^Invalid pk "(.+)" - object does not exist\.$/,
     () => "Такого интереса больше нет — обновите страницу и выберите снова."],
   [/^Request body is too large/, () => "Слишком большой запрос."],
@@ -72,33 +67,4 @@ export function describeError(error) {
   if (message) return translate(message);
   if (error.status >= 500) return "Ошибка на сервере, попробуйте чуть позже.";
   return `Запрос не выполнен (код ${error.status}).`;
-}
-
-/** A partner's name for display, falling back to the email. */
-export function personName(person) {
-  const name = [person.first_name, person.last_name].filter(Boolean).join(" ").trim();
-  return name || person.email;
-}
-
-const dayFormat = new Intl.DateTimeFormat("ru-RU", {
-  day: "numeric", month: "long", year: "numeric", timeZone: "UTC",
-});
-
-/** "27 апреля 2025" from "2025-04-27". */
-export function formatDay(isoDate) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || "");
-  if (!m) return isoDate || "";
-  return dayFormat.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
-}
-
-/** "2000-01-20" (what <input type="date"> holds) → "20-01-2000" (the API). */
-export function dateInputToApi(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
-  return m ? `${m[3]}-${m[2]}-${m[1]}` : null;
-}
-
-/** "20-01-2000" (the API) → "2000-01-20" (for <input type="date">). */
-export function apiDateToInput(value) {
-  const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(value || "");
-  return m ? `${m[3]}-${m[2]}-${m[1]}` : "";
 }

@@ -1,0 +1,166 @@
+// The dashboard, after log-in: the user's match and history (match-board.js),
+// the profile, participation and hobby forms, Telegram, and the log-out
+// button in the header.
+
+import { api, SessionEnded } from "./api.js";
+import { apiDateToInput, dateInputToApi, personName } from "./format.js";
+import {
+  busy, checkedIds, clearErrors, clearErrorsWhenEdited, flashSaved, focusFirstInvalid, onSubmit,
+  renderHobbyChoices, showApiError, showFieldError,
+} from "./forms.js";
+import { describeError } from "./server-messages.js";
+import { TelegramLink } from "./telegram.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+export class Dashboard {
+  /**
+   * @param {object} options
+   * @param {import("./match-board.js").MatchBoard} options.matches  the match and history sections
+   * @param {string} options.botUsername  the Telegram bot's name, empty when the server has none
+   * @param {() => void} options.onLoggedOut  the user logged out (the tokens are gone)
+   */
+  constructor({ matches, botUsername, onLoggedOut }) {
+    /** The logged-in user as the server last sent it; null before that. */
+    this.user = null;
+    this.matches = matches;
+    this.view = $("#view-dashboard");
+    this.account = $("#account");
+    this.accountName = $("#account-name");
+    this.pageTitle = $("#page-title");
+    this.pageError = $("#page-error");
+    this.profileForm = $("#profile-form");
+    this.participationForm = $("#participation-form");
+    this.activePair = $("#active-pair");
+    this.hobbiesForm = $("#hobbies-form");
+    this.telegram = new TelegramLink($("#telegram-section"), botUsername, (user) => this.showUser(user));
+
+    onSubmit(this.profileForm, () => this.saveProfile());
+    this.activePair.addEventListener("change", () => this.saveParticipation());
+    onSubmit(this.hobbiesForm, () => this.saveHobbies());
+    clearErrorsWhenEdited(this.profileForm);
+    clearErrorsWhenEdited(this.hobbiesForm);
+    $("#logout").addEventListener("click", async () => {
+      await api.logOut();
+      onLoggedOut();
+    });
+  }
+
+  /** Show the dashboard and load everything it shows. `user` is the user
+   *  object when the caller has it already (just registered); `focus` moves
+   *  the keyboard focus to the page title once loaded. */
+  async enter({ user = null, focus = false } = {}) {
+    document.body.dataset.view = "dashboard";
+    this.view.hidden = false;
+    this.account.hidden = false;
+    if (user) this.showUser(user);
+    try {
+      const [me, total, pairs] = await Promise.all([
+        user ? Promise.resolve(user) : api.me(), api.hobbyTotal(), api.pairs(),
+      ]);
+      this.showUser(me);
+      renderHobbyChoices(this.hobbiesForm.querySelector('[data-role="hobby-choices"]'),
+        total.all_tags, total.user_tags.map((h) => h.id), "my-hobby");
+      this.matches.load(pairs);
+    } catch (error) {
+      if (error instanceof SessionEnded) return; // the session-end handler took over
+      this.showPageError(`Не удалось загрузить данные. ${describeError(error)}`,
+        () => this.enter({ focus }));
+      return;
+    }
+    if (focus) this.pageTitle.focus();
+  }
+
+  /** Hide the dashboard and forget the user (log-out, session ended). */
+  leave() {
+    this.user = null;
+    this.matches.clear();
+    this.view.hidden = true;
+    this.account.hidden = true;
+    this.pageError.hidden = true;
+    this.telegram.reset();
+  }
+
+  /** Put the user object's fields on the page. */
+  showUser(user) {
+    this.user = user;
+    const name = personName(user);
+    this.accountName.textContent = name;
+    this.pageTitle.textContent = `Привет, ${user.first_name || name}!`;
+    $("#profile-email").textContent = user.email;
+    const f = this.profileForm.elements;
+    f.first_name.value = user.first_name || "";
+    f.last_name.value = user.last_name || "";
+    f.birth.value = apiDateToInput(user.birth);
+    this.activePair.checked = user.is_active_pair !== false;
+    this.telegram.render(user);
+  }
+
+  /** @private A page-wide error with a retry button. */
+  showPageError(message, retry) {
+    this.pageError.querySelector('[data-role="text"]').textContent = message;
+    this.pageError.querySelector('[data-action="retry"]').onclick = () => {
+      this.pageError.hidden = true;
+      retry();
+    };
+    this.pageError.hidden = false;
+  }
+
+  /** @private */
+  async saveProfile() {
+    const form = this.profileForm;
+    clearErrors(form);
+    const f = form.elements;
+    const birth = dateInputToApi(f.birth.value);
+    if (f.birth.value && !birth) {
+      showFieldError(form, "birth", ["Неверная дата."]);
+      return focusFirstInvalid(form);
+    }
+    await busy(form, async () => {
+      try {
+        this.showUser(await api.updateMe({
+          first_name: f.first_name.value.trim(),
+          last_name: f.last_name.value.trim(),
+          birth,
+        }));
+        flashSaved(form, "Профиль сохранён.");
+      } catch (error) {
+        if (!(error instanceof SessionEnded)) showApiError(form, error);
+      }
+    });
+  }
+
+  /** @private The participation switch saves as soon as it is flipped. */
+  async saveParticipation() {
+    const form = this.participationForm;
+    const wanted = this.activePair.checked;
+    clearErrors(form);
+    this.activePair.disabled = true;
+    try {
+      this.showUser(await api.updateMe({ is_active_pair: wanted }));
+      flashSaved(form, wanted
+        ? "Вы участвуете в следующем раунде."
+        : "Вы не участвуете в раундах, пока не включите снова.");
+    } catch (error) {
+      this.activePair.checked = !wanted; // the server did not change it
+      if (!(error instanceof SessionEnded)) showApiError(form, error);
+    } finally {
+      this.activePair.disabled = false;
+    }
+  }
+
+  /** @private */
+  async saveHobbies() {
+    const form = this.hobbiesForm;
+    clearErrors(form);
+    await busy(form, async () => {
+      try {
+        const ids = await api.saveHobbies(checkedIds(form, "hobby"));
+        this.user = { ...this.user, hobby: ids };
+        flashSaved(form, ids.length ? "Интересы сохранены." : "Интересы сохранены: пока ни одного.");
+      } catch (error) {
+        if (!(error instanceof SessionEnded)) showApiError(form, error);
+      }
+    });
+  }
+}

@@ -1,0 +1,141 @@
+// The landing view, before log-in: the log-in form and the register form,
+// one at a time. The hobby list is public, so the register form offers it
+// before there is an account.
+
+import { api } from "./api.js";
+import { dateInputToApi } from "./format.js";
+import {
+  busy, checkedIds, clearErrors, clearErrorsWhenEdited, focusFirstInvalid, onSubmit,
+  renderHobbyChoices, showApiError, showFieldError, showFormError,
+} from "./forms.js";
+import { describeError } from "./server-messages.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+export class Landing {
+  /**
+   * @param {object} hooks
+   * @param {(entry: {user?: object, focus: boolean}) => Promise<void>} hooks.onLoggedIn
+   *   the tokens are stored, after a log-in or (with the new `user`) a
+   *   registration; resolves once the dashboard has loaded, and the form
+   *   stays busy until then
+   */
+  constructor({ onLoggedIn }) {
+    this.onLoggedIn = onLoggedIn;
+    this.view = $("#view-landing");
+    this.pageTitle = $("#page-title");
+    this.loginSection = $("#login-section");
+    this.registerSection = $("#register-section");
+    this.loginForm = $("#login-form");
+    this.registerForm = $("#register-form");
+    this.hobbiesLoaded = false;
+
+    onSubmit(this.loginForm, () => this.logIn());
+    onSubmit(this.registerForm, () => this.register());
+    clearErrorsWhenEdited(this.loginForm);
+    clearErrorsWhenEdited(this.registerForm);
+    for (const button of document.querySelectorAll("[data-show-form]")) {
+      button.addEventListener("click", () => this.showForm(button.dataset.showForm));
+    }
+  }
+
+  get shown() {
+    return !this.view.hidden;
+  }
+
+  /** Show the view with the log-in form: `message` says why (session
+   *  expired), `focus` moves the keyboard focus to the form's heading. */
+  show({ message = "", focus = false } = {}) {
+    document.body.dataset.view = "landing";
+    this.view.hidden = false;
+    this.pageTitle.textContent = "Знакомства по интересам, раз в неделю";
+    this.showForm("login", { focus });
+    clearErrors(this.loginForm);
+    if (message) showFormError(this.loginForm, message);
+    this.loadHobbies();
+  }
+
+  hide() {
+    this.view.hidden = true;
+  }
+
+  /** Show the log-in or the register form; `focus` moves the keyboard focus
+   *  to its heading, so a screen reader announces the switch. */
+  showForm(which, { focus = true } = {}) {
+    this.loginSection.hidden = which !== "login";
+    this.registerSection.hidden = which !== "register";
+    if (focus) $(which === "login" ? "#login-title" : "#register-title").focus();
+  }
+
+  /** @private The register form's hobby choices, fetched once. */
+  async loadHobbies() {
+    if (this.hobbiesLoaded) return;
+    const container = this.registerForm.querySelector('[data-role="hobby-choices"]');
+    try {
+      renderHobbyChoices(container, await api.allHobbies(), [], "reg-hobby");
+      this.hobbiesLoaded = true;
+    } catch (error) {
+      container.textContent = `${describeError(error)} Интересы можно будет выбрать после регистрации.`;
+    }
+  }
+
+  /** @private */
+  async logIn() {
+    const form = this.loginForm;
+    clearErrors(form);
+    const email = form.elements.email.value.trim();
+    const password = form.elements.password.value;
+    if (!email) showFieldError(form, "email", ["Введите email."]);
+    if (!password) showFieldError(form, "password", ["Введите пароль."]);
+    if (!email || !password) return focusFirstInvalid(form);
+    await busy(form, async () => {
+      try {
+        await api.logIn(email, password);
+      } catch (error) {
+        showApiError(form, error);
+        return;
+      }
+      form.reset();
+      await this.onLoggedIn({ focus: true });
+    });
+  }
+
+  /** @private */
+  async register() {
+    const form = this.registerForm;
+    clearErrors(form);
+    const f = form.elements;
+    const fields = {
+      email: f.email.value.trim(),
+      password: f.password.value,
+      first_name: f.first_name.value.trim(),
+      last_name: f.last_name.value.trim(),
+      birth: dateInputToApi(f.birth.value),
+      hobby: checkedIds(form, "hobby"),
+    };
+    // What the browser can tell without asking the server.
+    const problems = [];
+    if (!fields.email) problems.push(["email", "Введите email."]);
+    if (!fields.password) problems.push(["password", "Придумайте пароль."]);
+    if (fields.password && f.password2.value !== fields.password) {
+      problems.push(["password2", "Пароли не совпадают."]);
+    }
+    if (!fields.first_name) problems.push(["first_name", "Введите имя: его увидит ваша пара."]);
+    if (f.birth.value && !fields.birth) problems.push(["birth", "Неверная дата."]);
+    if (problems.length) {
+      for (const [field, message] of problems) showFieldError(form, field, [message]);
+      return focusFirstInvalid(form);
+    }
+    await busy(form, async () => {
+      let user;
+      try {
+        user = await api.register(fields);
+      } catch (error) {
+        showApiError(form, error);
+        return;
+      }
+      form.reset();
+      await this.onLoggedIn({ user, focus: true });
+    });
+  }
+}

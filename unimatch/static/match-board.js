@@ -1,0 +1,84 @@
+// The current match and the history as the dashboard shows them, kept live:
+// pairs come from the REST API when the dashboard loads and from the
+// socket's alerts while it is open. Those that arrive live are highlighted
+// and announced. (The pure list logic and the rendering are in matches.js.)
+
+import { api } from "./api.js";
+import { personName } from "./format.js";
+import { mergePairs, renderPairs } from "./matches.js";
+
+const PAGE_TITLE = "UniMatch — знакомства по интересам";
+
+export class MatchBoard {
+  /** Works on #current-match, #history, #history-empty and #match-announcer. */
+  constructor() {
+    this.el = {
+      currentEl: document.querySelector("#current-match"),
+      historyEl: document.querySelector("#history"),
+      historyEmptyEl: document.querySelector("#history-empty"),
+    };
+    this.announcer = document.querySelector("#match-announcer");
+    this.forget();
+    // A match that arrived in a background tab marks the tab's title.
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) document.title = PAGE_TITLE;
+    });
+  }
+
+  /** @private What the board knows. `pairs` is newest first; `newIds` are
+   *  the pairs that arrived live since the page was loaded (highlighted). */
+  forget() {
+    this.pairs = [];
+    this.loaded = false;
+    this.newIds = new Set();
+    this.socketAuthedBefore = false;
+  }
+
+  /** Forget every pair and empty the sections (on log-out). */
+  clear() {
+    this.forget();
+    // Nothing of the previous user may flash up when the next one logs in.
+    this.el.currentEl.replaceChildren();
+    this.el.historyEl.replaceChildren();
+    this.announcer.textContent = "";
+  }
+
+  /** The pairs from `GET /users/api/pairs/`, merged with any that arrived
+   *  live while they were being fetched. */
+  load(pairs) {
+    this.pairs = mergePairs(this.pairs, pairs);
+    this.loaded = true;
+    renderPairs(this.el, this.pairs, this.newIds);
+  }
+
+  /** New pairs arrived (alert or reload): show them at once, highlighted. */
+  receive(pairs) {
+    const known = new Set(this.pairs.map((p) => p.id));
+    const fresh = pairs.filter((p) => !known.has(p.id));
+    this.pairs = mergePairs(this.pairs, pairs);
+    for (const pair of fresh) this.newIds.add(pair.id);
+    renderPairs(this.el, this.pairs, this.newIds);
+    if (fresh.length) {
+      const names = fresh.map((p) => personName(p.partner)).join(" и ");
+      this.announcer.textContent = `Новая пара! Знакомьтесь: ${names}.`;
+      if (document.hidden) document.title = "★ Новая пара — UniMatch";
+    }
+  }
+
+  /** The socket was accepted as this user (again). */
+  socketAuthed() {
+    // Alerts sent while we were disconnected are lost: after a reconnect,
+    // fetch the pairs again so a round we missed still shows up.
+    if (this.socketAuthedBefore && this.loaded) this.reload();
+    this.socketAuthedBefore = true;
+  }
+
+  /** @private */
+  async reload() {
+    try {
+      this.receive(await api.pairs());
+    } catch {
+      // Not worth an error banner: the next reconnect tries again.
+    }
+  }
+}
