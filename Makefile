@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench-matcher bench-round clean
+.PHONY: install run test lint bench-matcher bench-round clean
 
 install: $(STAMP)
 
@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
 run: install
@@ -19,6 +19,11 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (style, import order, likely bugs) everywhere; mypy over the service.
+lint: install
+	$(VENV)/bin/ruff check unimatch server.py tests bench
+	$(VENV)/bin/mypy
 
 bench-matcher: install
 	$(PY) bench/matcher.py $(ARGS)

@@ -18,8 +18,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from unimatch.clock import Clock  # noqa: E402
 from unimatch.config import Config  # noqa: E402
-from unimatch.rounds import RoundService  # noqa: E402
 from unimatch.matching.pool import matcher_pool  # noqa: E402
+from unimatch.rounds import RoundService  # noqa: E402
 from unimatch.store import Store  # noqa: E402
 from unimatch.store.embedded import EmbeddedMongo  # noqa: E402
 

@@ -9,8 +9,8 @@ import os
 import uuid
 
 import pytest
-
 from harness import JWT_SECRET, ServerProcess
+
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import Config
@@ -34,7 +34,7 @@ class ManualClock(Clock):
 
     def __init__(self) -> None:
         super().__init__()
-        self._now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self._now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def now(self) -> dt.datetime:
         return self._now

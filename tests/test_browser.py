@@ -12,10 +12,10 @@ import threading
 import time
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS, save_failure_artifacts
 from harness import REPO
+from playwright.sync_api import expect, sync_playwright
+
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
 

@@ -9,7 +9,7 @@ from unimatch.schedule import Schedule, format_local, parse_time, parse_weekday
 
 COUNTDOWN = "/users/api/days-to-match/"
 YEKATERINBURG = zoneinfo.ZoneInfo("Asia/Yekaterinburg")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _at(*args, tz=YEKATERINBURG):

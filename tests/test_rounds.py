@@ -4,9 +4,9 @@ import asyncio
 import datetime as dt
 
 import pytest
-
 from cohorts import register_cohort
 from crashes import Crash, Stall, crash_at
+
 from unimatch.rounds import CLAIMED, PLANNED, RoundService, slot_key
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg has no DST

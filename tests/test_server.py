@@ -1,9 +1,7 @@
 """The real processes: ``server.py`` with its embedded database, started,
 restarted and stopped with SIGTERM; the ``unimatch`` operator commands."""
 
-import http.client
 import json
-import os
 import pathlib
 import signal
 import socket
@@ -14,8 +12,8 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-
 from harness import SERVER, STOP_TIMEOUT, alive, clean_env
+
 from unimatch.config import build_parser
 
 CLI = pathlib.Path(sys.executable).parent / "unimatch"

@@ -1,8 +1,8 @@
 """Endpoint 6: linking a Telegram account with a Login Widget payload."""
 
 import pytest
-
 from conftest import TEST_BOT_TOKEN
+
 from unimatch.telegram.login import sign_login
 
 TG_AUTH = "/users/api/tg-auth/"

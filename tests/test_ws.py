@@ -4,10 +4,10 @@ import asyncio
 import json
 
 import pytest
+from crashes import Stall
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from crashes import Stall
 from unimatch.rounds import CLAIMED, RoundService
 
 

@@ -18,9 +18,9 @@ async def register(store: Store, hasher: PasswordHasher, data: dict, now: float)
     earlier."""
     clean, errors = validation.check_registration(data)
     if "password" in clean:
-        problems = password_problems(clean["password"], {
-            "email": clean.get("email"), "first_name": clean.get("first_name"),
-            "last_name": clean.get("last_name")})
+        attributes = {name: clean[name] for name in ("email", "first_name", "last_name")
+                      if isinstance(clean.get(name), str)}
+        problems = password_problems(clean["password"], attributes)
         if problems:
             errors["password"] = problems
     if "email" in clean and "email" not in errors and await store.users.email_taken(clean["email"]):

@@ -4,9 +4,14 @@ import pathlib
 
 import tornado.web
 
+from unimatch.handlers.accounts import (
+    MeHandler,
+    RegisterHandler,
+    TokenBlacklistHandler,
+    TokenHandler,
+    TokenRefreshHandler,
+)
 from unimatch.handlers.admin import CreatePairsHandler
-from unimatch.handlers.accounts import (MeHandler, RegisterHandler, TokenBlacklistHandler,
-                                        TokenHandler, TokenRefreshHandler)
 from unimatch.handlers.base import NotFoundHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
@@ -17,7 +22,6 @@ from unimatch.handlers.telegram import TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime
 from unimatch.ws.handler import MAX_MESSAGE, SocketHandler
-
 
 ROUTES = (
     ("users/api/register/", RegisterHandler),
@@ -46,8 +50,9 @@ PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 
 def make_app(services: Services, realtime: Realtime | None = None) -> tornado.web.Application:
     """The application; with ``realtime``, also its WebSocket endpoint."""
-    args = {"services": services}
-    handlers = [(route(path), handler, args) for path, handler in ROUTES]
+    args: dict[str, object] = {"services": services}
+    handlers: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
+        (route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
     if realtime is not None:
         handlers.append((route("ws/"), SocketHandler,

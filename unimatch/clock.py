@@ -16,7 +16,7 @@ class Clock:
 
     def now(self) -> dt.datetime:
         """The current time as an aware UTC datetime."""
-        return dt.datetime.now(dt.timezone.utc) + self._offset
+        return dt.datetime.now(dt.UTC) + self._offset
 
     def timestamp(self) -> float:
         """The current time as POSIX seconds."""
@@ -34,4 +34,4 @@ class Clock:
 
     def set(self, moment: dt.datetime) -> None:
         """Make :meth:`now` read ``moment`` from here on (aware datetime)."""
-        self._offset = moment - dt.datetime.now(dt.timezone.utc)
+        self._offset = moment - dt.datetime.now(dt.UTC)

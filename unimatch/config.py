@@ -92,7 +92,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     tg = parser.add_argument_group(
         "telegram",
         "Env TELEGRAM_BOT_TOKEN enables tg-auth verification and notifications; "
-        "env TELEGRAM_API_URL sets the Bot API base (default %s)." % DEFAULT_TELEGRAM_API_URL)
+        f"env TELEGRAM_API_URL sets the Bot API base (default {DEFAULT_TELEGRAM_API_URL}).")
     tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
                     help="bot username for the browser's Telegram Login Widget "
                          "(env TELEGRAM_BOT_USERNAME)")

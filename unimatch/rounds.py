@@ -150,7 +150,8 @@ class RoundService:
             return None
         return summary
 
-    async def _match(self, participants, history, seed: int) -> list[tuple[int, ...]]:
+    async def _match(self, participants: dict[int, frozenset[int]],
+                     history: dict[tuple[int, int], int], seed: int) -> list[tuple[int, ...]]:
         loop = asyncio.get_running_loop()
         started = loop.time()
         groups = await loop.run_in_executor(
@@ -170,10 +171,12 @@ class RoundService:
 
 def slot_key(slot_time: dt.datetime) -> str:
     """A scheduled round's identity: its moment in UTC."""
-    return "scheduled:" + slot_time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "scheduled:" + slot_time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _summary(number, created_at, scheduled_for, participants, history, groups) -> dict:
+def _summary(number: int, created_at: str, scheduled_for: str,
+             participants: dict[int, frozenset[int]], history: dict[tuple[int, int], int],
+             groups: list[tuple[int, ...]]) -> dict:
     inner = [pair for g in groups for pair in itertools.combinations(sorted(g), 2)]
     return {
         "round": number,

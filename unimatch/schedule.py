@@ -72,4 +72,5 @@ def parse_time(text: str) -> dt.time:
     parts = text.strip().split(":")
     if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
         raise ValueError(f"not a time of day (HH:MM): {text!r}")
-    return dt.time(*(int(p) for p in parts))
+    hour, minute, second = (int(p) for p in [*parts, "0"][:3])
+    return dt.time(hour, minute, second)

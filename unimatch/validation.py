@@ -5,6 +5,8 @@ values, or raises :class:`FieldErrors` listing every bad field at once."""
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from unimatch.errors import FieldErrors
 
@@ -37,7 +39,8 @@ class _Form:
         self.errors: dict[str, list[str]] = {}
         self.clean: dict = {}
 
-    def field(self, name, parse, *, required=False, allow_null=False, default=_MISSING):
+    def field(self, name: str, parse: Callable[[Any], Any], *, required: bool = False,
+              allow_null: bool = False, default: object = _MISSING) -> None:
         value = self.data.get(name, _MISSING)
         if value is _MISSING:
             if required:
@@ -62,13 +65,14 @@ class _Form:
         return self.clean
 
 
-def _fail(*messages: str):
+def _fail(*messages: str) -> NoReturn:
     raise FieldErrors({"_": list(messages)})
 
 
-def text(max_length: int = NAME_MAX, allow_blank: bool = True, strip: bool = True):
+def text(max_length: int = NAME_MAX, allow_blank: bool = True,
+         strip: bool = True) -> Callable[[object], str]:
     """DRF's CharField: strings and numbers, trimmed, bounded."""
-    def parse(value):
+    def parse(value: object) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             _fail(NOT_STRING)
         value = str(value)
@@ -82,7 +86,7 @@ def text(max_length: int = NAME_MAX, allow_blank: bool = True, strip: bool = Tru
     return parse
 
 
-def email(value) -> str:
+def email(value: object) -> str:
     """A trimmed, valid address with its domain lowercased (Django's normalize_email)."""
     value = text(EMAIL_MAX, allow_blank=False)(value)
     user, sep, domain = value.rpartition("@")
@@ -99,7 +103,7 @@ def _valid_domain(domain: str) -> bool:
     return bool(_EMAIL_DOMAIN.match(ascii_domain))
 
 
-def birth_date(value) -> str | None:
+def birth_date(value: object) -> str | None:
     """``DD-MM-YYYY`` into an ISO date string; impossible dates fail too.
     An empty string means "no date", as clients send for an empty input."""
     if not isinstance(value, str):
@@ -115,7 +119,7 @@ def birth_date(value) -> str | None:
         _fail(BAD_DATE)
 
 
-def hobby_ids(value) -> list[int]:
+def hobby_ids(value: object) -> list[int]:
     """DRF's many=True PrimaryKeyRelatedField: a list of integer ids
     (existence is checked against the store afterwards)."""
     if not isinstance(value, list):
@@ -146,13 +150,13 @@ def _decimal(text: str) -> int | None:
         return None
 
 
-def boolean(value) -> bool:
+def boolean(value: object) -> bool:
     if isinstance(value, bool):
         return value
     _fail(NOT_BOOLEAN)
 
 
-def _type_name(value) -> str:
+def _type_name(value: object) -> str:
     return {dict: "dict", list: "list", str: "str", int: "int", float: "float",
             bool: "bool", type(None): "NoneType"}.get(type(value), type(value).__name__)
 

@@ -2,13 +2,18 @@
 password rules (Django's default validators, minimum length 4)."""
 
 import asyncio
+import concurrent.futures
 import functools
 import gzip
 import importlib.resources
 import re
+from collections.abc import Callable
 from difflib import SequenceMatcher
+from typing import Any, TypeVar
 
 import bcrypt
+
+T = TypeVar("T")
 
 MIN_LENGTH = 4
 MAX_SIMILARITY = 0.7
@@ -21,7 +26,7 @@ class PasswordHasher:
     """bcrypt with a configurable cost. Hashing takes ~0.25 s at cost 12, so
     both operations run in an executor and never block the event loop."""
 
-    def __init__(self, rounds: int = 12, executor=None):
+    def __init__(self, rounds: int = 12, executor: concurrent.futures.Executor | None = None):
         self.rounds = rounds
         self._executor = executor
         # Checked against when the email is unknown, so a wrong email costs
@@ -36,12 +41,14 @@ class PasswordHasher:
 
     async def verify(self, password: str, hashed: str | None) -> bool:
         """True when ``password`` matches ``hashed``; None checks a dummy."""
-        if hashed is None and self._dummy is None:
-            self._dummy = await self.hash("unimatch-dummy-password")
-        ok = await self._run(bcrypt.checkpw, _encode(password), (hashed or self._dummy).encode())
-        return ok and hashed is not None
+        if hashed is None:
+            if self._dummy is None:
+                self._dummy = await self.hash("unimatch-dummy-password")
+            await self._run(bcrypt.checkpw, _encode(password), self._dummy.encode())
+            return False
+        return await self._run(bcrypt.checkpw, _encode(password), hashed.encode())
 
-    async def _run(self, fn, *args):
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
 

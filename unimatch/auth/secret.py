@@ -20,7 +20,7 @@ def load_or_create_secret(data_dir: str) -> str:
         with open(path, encoding="ascii") as existing:
             secret = existing.read().strip()
         if not secret:
-            raise RuntimeError(f"{path} is empty; delete it to generate a new secret")
+            raise RuntimeError(f"{path} is empty; delete it to generate a new secret") from None
         return secret
     secret = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="ascii") as created:

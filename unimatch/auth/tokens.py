@@ -5,6 +5,7 @@ import uuid
 
 import jwt
 
+from unimatch.clock import Clock
 from unimatch.errors import InvalidToken
 
 ALGORITHM = "HS256"
@@ -16,7 +17,7 @@ class TokenService:
     """Issues and reads tokens. Expiry is judged by the injected clock rather
     than PyJWT's, so tests move time instead of sleeping."""
 
-    def __init__(self, secret: str, clock, access_lifetime: int = 900,
+    def __init__(self, secret: str, clock: Clock, access_lifetime: int = 900,
                  refresh_lifetime: int = 7 * 24 * 3600):
         if not secret:
             raise ValueError("a JWT secret is required")
@@ -39,7 +40,7 @@ class TokenService:
         """A fresh ``{"refresh", "access"}`` pair."""
         return {"refresh": self.issue(user_id, REFRESH), "access": self.issue(user_id, ACCESS)}
 
-    def decode(self, token, token_type: str) -> dict:
+    def decode(self, token: object, token_type: str) -> dict:
         """The claims of a valid, unexpired token of ``token_type``.
 
         Raises :class:`InvalidToken` for anything else (the caller chooses

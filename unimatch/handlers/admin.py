@@ -9,7 +9,7 @@ class CreatePairsHandler(BaseHandler):
 
     auth_required = True
 
-    async def post(self):
+    async def post(self) -> None:
         if not self.current_user.get("is_staff"):
             raise errors.PermissionDenied()
         summary = await self.services.rounds.run_now()

@@ -2,6 +2,8 @@
 
 import json
 import logging
+from types import TracebackType
+from typing import Any, NoReturn
 
 import tornado.web
 
@@ -35,21 +37,21 @@ class BaseHandler(tornado.web.RequestHandler):
         services.inflight.started()
         self._counted = True
 
-    def on_finish(self):
+    def on_finish(self) -> None:
         self._uncount()
 
-    def on_connection_close(self):
+    def on_connection_close(self) -> None:
         # A client that hangs up mid-upload never reaches finish().
         self._uncount()
 
-    def _uncount(self):
+    def _uncount(self) -> None:
         if self._counted:
             self._counted = False
             self.services.inflight.finished()
 
     # -- request lifecycle -------------------------------------------------
 
-    async def prepare(self):
+    async def prepare(self) -> None:
         self._set_cors_headers()
         if self.request.method == "OPTIONS":
             return
@@ -65,7 +67,7 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         self._body.extend(chunk)
 
-    def options(self, *args):
+    def options(self, *args: str) -> None:
         self.set_status(204)
         self.finish()
 
@@ -90,7 +92,7 @@ class BaseHandler(tornado.web.RequestHandler):
                 f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
         return data
 
-    def send_json(self, payload, status: int = 200) -> None:
+    def send_json(self, payload: object, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
@@ -98,7 +100,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # -- errors ------------------------------------------------------------
 
-    def write_error(self, status_code: int, **kwargs) -> None:
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         status, body = error_response(exc, status_code, self.request.method)
         if status == 401:
@@ -108,7 +110,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self._set_cors_headers()
         self.send_json(body, status)
 
-    def log_exception(self, typ, value, tb):
+    def log_exception(self, typ: type[BaseException] | None, value: BaseException | None,
+                      tb: TracebackType | None) -> None:
         if isinstance(value, errors.StoreUnavailable):
             logger.error("%s %s: database unavailable: %s", self.request.method,
                          self.request.path, value)
@@ -143,14 +146,14 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Access-Control-Max-Age", "600")
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
 class NotFoundHandler(BaseHandler):
     """Unknown paths: the contract's JSON 404 for every method."""
 
-    async def prepare(self):
+    async def prepare(self) -> None:
         await super().prepare()
         if self.request.method != "OPTIONS":
             raise errors.NotFound()

@@ -6,6 +6,6 @@ CONTRACT_KEYS = ("days_left", "hours_left", "minutes_left", "next_match_at")
 
 
 class CountdownHandler(BaseHandler):
-    def get(self):
+    def get(self) -> None:
         countdown = self.services.schedule.countdown(self.services.clock.now())
         self.send_json({key: countdown[key] for key in CONTRACT_KEYS})

@@ -7,11 +7,11 @@ from unimatch.handlers.base import BaseHandler
 class MyHobbiesHandler(BaseHandler):
     auth_required = True
 
-    async def get(self):
+    async def get(self) -> None:
         hobbies = await self.services.store.hobbies.by_ids(self.current_user.get("hobby", []))
         self.send_json([h["name"] for h in hobbies])
 
-    async def patch(self):
+    async def patch(self) -> None:
         ids = await accounts.replace_hobbies(
             self.services.store, self.current_user["_id"], self.json_body())
         self.send_json(ids)
@@ -19,14 +19,14 @@ class MyHobbiesHandler(BaseHandler):
 
 class AllHobbiesHandler(BaseHandler):
     # Public: a registering client needs the list before it has a token.
-    async def get(self):
+    async def get(self) -> None:
         self.send_json(await self.services.store.hobbies.all())
 
 
 class HobbyTotalHandler(BaseHandler):
     auth_required = True
 
-    async def get(self):
+    async def get(self) -> None:
         everything = await self.services.store.hobbies.all()
         mine = set(self.current_user.get("hobby", []))
         self.send_json({"user_tags": [h for h in everything if h["id"] in mine],

@@ -8,7 +8,7 @@ from unimatch import errors
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
 TOKEN_NOT_VALID = "token_not_valid"
 
-_FIXED = {
+_FIXED: dict[type[errors.UniMatchError], tuple[int, dict]] = {
     errors.NotAuthenticated: (401, {"detail": NOT_AUTHENTICATED}),
     errors.BadCredentials: (401, {"detail": "No active account found with the given credentials"}),
     errors.PermissionDenied: (403, {"detail": "You do not have permission to perform this action."}),

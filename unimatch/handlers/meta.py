@@ -4,16 +4,17 @@ import pathlib
 
 from unimatch import errors
 from unimatch.handlers.base import BaseHandler
+from unimatch.services import Services
 
 OPENAPI_PATH = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
 class SchemaHandler(BaseHandler):
-    def initialize(self, services, path=OPENAPI_PATH):
+    def initialize(self, services: Services, path: pathlib.Path = OPENAPI_PATH) -> None:
         super().initialize(services)
         self.path = path
 
-    def get(self):
+    def get(self) -> None:
         try:
             document = self.path.read_bytes()
         except FileNotFoundError:

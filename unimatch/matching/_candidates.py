@@ -27,7 +27,6 @@ linear in the head count.
 
 import itertools
 
-
 #: Most subsets indexed/queried per person. Everyone with up to 6 hobbies
 #: is indexed in full (63 subsets); beyond that only the largest subsets
 #: (the nearest profiles) and the single hobbies are, so a long hobby list

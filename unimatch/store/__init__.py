@@ -4,10 +4,10 @@ import logging
 from urllib.parse import urlsplit
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from unimatch.errors import StoreUnavailable
-
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
 from unimatch.store.outbox import Outbox
@@ -27,7 +27,7 @@ class Store:
     Built from a database handle; :meth:`connect` makes the client (inside
     the running event loop, as PyMongo's async API requires)."""
 
-    def __init__(self, db, client=None):
+    def __init__(self, db: AsyncDatabase, client: AsyncMongoClient | None = None):
         self.db = db
         self._client = client
         self.counters = Counters(db)
@@ -45,7 +45,8 @@ class Store:
         create the indexes.
 
         The database name is ``db_name``, else the URL's path, else 'unimatch'."""
-        client = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
+        client: AsyncMongoClient = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms,
+                                                     tz_aware=True)
         name = db_name or urlsplit(url).path.lstrip("/") or DEFAULT_DB_NAME
         store = cls(client[name], client)
         try:
@@ -70,7 +71,7 @@ class Store:
 
     async def drop(self) -> None:
         """Delete this database."""
-        await self._client.drop_database(self.db.name)
+        await self.db.client.drop_database(self.db.name)
 
     async def clear(self) -> None:
         """Delete every document, keeping collections and indexes (tests

@@ -3,19 +3,22 @@
 import functools
 import inspect
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure,
-                            ServerSelectionTimeoutError)
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, ServerSelectionTimeoutError
 
 from unimatch.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 _DUPLICATE_KEY = 11000
+T = TypeVar("T")
 _UNREACHABLE = (ConnectionFailure, ServerSelectionTimeoutError, AutoReconnect)
 
 
-def translate_errors(cls):
+def translate_errors(cls: type[T]) -> type[T]:
     """Class decorator: every public coroutine method of ``cls`` raises
     :class:`StoreUnavailable` instead of pymongo's connection errors, so no
     caller outside the store has to know pymongo."""
@@ -26,9 +29,9 @@ def translate_errors(cls):
     return cls
 
 
-def _guarded(method):
+def _guarded(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     @functools.wraps(method)
-    async def wrapper(*args, **kwargs):
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return await method(*args, **kwargs)
         except _UNREACHABLE as exc:
@@ -37,7 +40,7 @@ def _guarded(method):
     return wrapper
 
 
-async def insert_new(collection, rows: list[dict]) -> int:
+async def insert_new(collection: AsyncCollection, rows: list[dict]) -> int:
     """Insert ``rows``, skipping those whose unique keys already exist (an
     earlier attempt or another process wrote them); returns how many were
     inserted. Any other write error is raised."""

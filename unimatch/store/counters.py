@@ -1,8 +1,10 @@
 """Sequential integer ids, one sequence per collection."""
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from unimatch.errors import StoreUnavailable
 from unimatch.store._guard import translate_errors
 
 
@@ -12,7 +14,7 @@ class Counters:
     even when the insert they were meant for fails (gaps are allowed,
     reuse is not)."""
 
-    def __init__(self, db):
+    def __init__(self, db: AsyncDatabase):
         self._col = db["counters"]
 
     async def allocate(self, name: str, count: int = 1) -> range:
@@ -29,6 +31,8 @@ class Counters:
                 # Two first-ever upserts raced; the loser retries as an update.
                 if attempt:
                     raise
+        if doc is None:  # an upsert that wrote nothing (a full or read-only disk)
+            raise StoreUnavailable(f"counter {name!r} could not be advanced")
         last = doc["seq"]
         return range(last - count + 1, last + 1)
 

@@ -65,7 +65,7 @@ class EmbeddedMongo:
         logger.info("embedded nx-27017 starting (pid %d, port %d, data %s)",
                     self.process.pid, self.port, db_dir)
         try:
-            await self._wait_ready()
+            await self._wait_ready(self.process, self.port)
         except BaseException:
             self.stop()
             raise
@@ -79,14 +79,14 @@ class EmbeddedMongo:
     def _url_file(self) -> str:
         return os.path.join(self.data_dir, URL_FILE)
 
-    async def _wait_ready(self) -> None:
+    async def _wait_ready(self, process: subprocess.Popen, port: int) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.start_timeout
         # Wait for the port first: a driver pointed at a closed port keeps
         # retrying in the background, which is noisy and slow to cancel.
-        while not await _port_open(self.port) or not await answers_ping(self.url):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nx-27017 exited with code {self.process.returncode}; "
+        while not await _port_open(port) or not await answers_ping(self.url):
+            if process.poll() is not None:
+                raise RuntimeError(f"nx-27017 exited with code {process.returncode}; "
                                    f"see {self.data_dir}/nx-27017.log")
             if loop.time() > deadline:
                 raise RuntimeError("nx-27017 did not answer ping in time")
@@ -99,7 +99,8 @@ class EmbeddedMongo:
             return
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-        process.stdin.close()
+        if process.stdin is not None:
+            process.stdin.close()
         if process.poll() is None:
             try:
                 process.wait(timeout)
@@ -127,7 +128,7 @@ async def running_url(data_dir: str) -> str | None:
 
 
 async def answers_ping(url: str, timeout_ms: int = 500) -> bool:
-    client = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms)
+    client: AsyncMongoClient = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms)
     try:
         await client.admin.command("ping")
         return True

@@ -1,9 +1,13 @@
 """Hobbies (the contract's tags): id and name."""
 
+from collections.abc import Iterable, Sequence
+
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import HobbyExists
 from unimatch.store._guard import insert_new, translate_errors
+from unimatch.store.counters import Counters
 
 DEFAULT_HOBBIES = (
     "Программирование", "Спорт", "Музыка", "Рисование", "Литература", "История",
@@ -16,7 +20,7 @@ DEFAULT_HOBBIES = (
 class Hobbies:
     """Names are unique case-insensitively (``name_key`` carries a unique index)."""
 
-    def __init__(self, db, counters):
+    def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["hobbies"]
         self._counters = counters
 
@@ -31,12 +35,12 @@ class Hobbies:
         """Every hobby's name by id."""
         return {h["id"]: h["name"] for h in await self.all()}
 
-    async def by_ids(self, ids) -> list[dict]:
+    async def by_ids(self, ids: Iterable[int]) -> list[dict]:
         """The hobbies among ``ids`` that exist, as ``{"id", "name"}`` by id."""
         cursor = self._col.find({"_id": {"$in": list(ids)}})
         return _by_id([_public(doc) async for doc in cursor])
 
-    async def missing(self, ids) -> list[int]:
+    async def missing(self, ids: Iterable[int]) -> list[int]:
         """Those of ``ids`` that name no hobby, in the order given."""
         wanted = list(dict.fromkeys(ids))
         if not wanted:
@@ -54,14 +58,14 @@ class Hobbies:
             raise HobbyExists(name) from exc
         return {"id": hobby_id, "name": name}
 
-    async def seed_defaults(self, names=DEFAULT_HOBBIES) -> int:
+    async def seed_defaults(self, names: Sequence[str] = DEFAULT_HOBBIES) -> int:
         """On an empty collection, add the default list in one write;
         returns how many were added (names taken concurrently are skipped)."""
         if await self._col.count_documents({}, limit=1):
             return 0
         ids = await self._counters.allocate("hobbies", len(names))
         rows = [{"_id": hobby_id, "name": name, "name_key": name.casefold()}
-                for hobby_id, name in zip(ids, names)]
+                for hobby_id, name in zip(ids, names, strict=True)]
         return await insert_new(self._col, rows)
 
 

@@ -1,6 +1,9 @@
 """The durable Telegram outbox: rounds enqueue, the notifier delivers."""
 
+from collections.abc import Iterable
+
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.store._guard import insert_new, translate_errors
@@ -17,7 +20,7 @@ class Outbox:
     A message is claimed (``pending`` -> ``sending``) atomically before it is
     sent and marked ``sent`` after, so two senders never send the same one."""
 
-    def __init__(self, db):
+    def __init__(self, db: AsyncDatabase):
         self._col = db["outbox"]
         self._sender = db["outbox_sender"]
 
@@ -50,7 +53,8 @@ class Outbox:
     async def release_sender(self, owner: str) -> None:
         await self._sender.update_one({"_id": "sender", "owner": owner}, {"$set": {"until": 0}})
 
-    async def claim_due(self, now: float, lease: float, skip=()) -> dict | None:
+    async def claim_due(self, now: float, lease: float,
+                        skip: Iterable[str] = ()) -> dict | None:
         """Claim one message that is due: pending, or stuck in ``sending``
         past its lease (its sender died before it could record the result)."""
         return await self._col.find_one_and_update(

@@ -6,8 +6,10 @@ both the Pairs endpoint (one entry per partner) and the matcher's history
 
 import itertools
 
+from pymongo.asynchronous.database import AsyncDatabase
 
 from unimatch.store._guard import insert_new, translate_errors
+from unimatch.store.counters import Counters
 
 
 @translate_errors
@@ -18,7 +20,7 @@ class Pairs:
     a < b), ``group`` (all member ids of the group), ``created_at``
     (``YYYY-MM-DD`` in the service time zone), ``common`` (shared hobby ids)."""
 
-    def __init__(self, db, counters):
+    def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["pairs"]
         self._counters = counters
 
@@ -48,7 +50,7 @@ class Pairs:
         rows = [row for row in rows if row["key"] not in done]
         if not rows:
             return 0
-        for row, pair_id in zip(rows, await self._counters.allocate("pairs", len(rows))):
+        for row, pair_id in zip(rows, await self._counters.allocate("pairs", len(rows)), strict=True):
             row["_id"] = pair_id
         return await insert_new(self._col, rows)
 

@@ -1,9 +1,12 @@
 """Matching rounds: who runs one, its plan, and which are finished."""
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from unimatch.errors import StoreUnavailable
 from unimatch.store._guard import translate_errors
+from unimatch.store.counters import Counters
 
 
 @translate_errors
@@ -19,7 +22,7 @@ class Rounds:
     owner died (lease past) can be taken over, and the new owner finishes
     the saved plan rather than matching again."""
 
-    def __init__(self, db, counters):
+    def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["rounds"]
         self._meta = db["meta"]
         self._counters = counters
@@ -39,7 +42,10 @@ class Rounds:
             await self._meta.insert_one({"_id": "scheduler", "first_seen": now})
         except DuplicateKeyError:
             pass
-        return (await self._meta.find_one({"_id": "scheduler"}))["first_seen"]
+        seen = await self._meta.find_one({"_id": "scheduler"})
+        if seen is None:  # written just above, so the write was lost
+            raise StoreUnavailable("the scheduler's first start could not be recorded")
+        return seen["first_seen"]
 
     async def claim(self, slot: str, *, scheduled_for: float, created_at: str,
                     owner: str, now: float, lease: float, manual: bool = False) -> dict | None:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import TokenBlacklisted
@@ -16,7 +17,7 @@ class Blacklist:
     once it would have expired anyway; ``exp`` (epoch seconds) is what the
     code reads, because TTL deletion is lazy (and nx-27017 does not run it)."""
 
-    def __init__(self, db):
+    def __init__(self, db: AsyncDatabase):
         self._col = db["token_blacklist"]
 
     async def ensure_indexes(self) -> None:
@@ -28,7 +29,7 @@ class Blacklist:
         try:
             await self._col.insert_one({
                 "_id": jti, "exp": exp, "user_id": user_id,
-                "expires_at": dt.datetime.fromtimestamp(exp, dt.timezone.utc),
+                "expires_at": dt.datetime.fromtimestamp(exp, dt.UTC),
             })
         except DuplicateKeyError as exc:
             raise TokenBlacklisted(jti) from exc

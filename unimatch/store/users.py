@@ -1,11 +1,15 @@
 """User accounts. Documents keep the password hash; it never leaves the store
 except through :meth:`Users.credentials`."""
 
+from collections.abc import Iterable
+
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
 from unimatch.store._guard import translate_errors
+from unimatch.store.counters import Counters
 
 # Fields callers may change with Users.update (profile edits).
 EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair"})
@@ -20,13 +24,12 @@ def email_key(address: str) -> str:
     return address.strip().casefold()
 
 
-def _read(doc: dict | None) -> dict | None:
+def _read(doc: dict) -> dict:
     """A user document as read back: nx-27017 stores a boolean written by
     ``$set`` as 0/1, which would reach clients as a number."""
-    if doc is not None:
-        for flag in _FLAGS:
-            if flag in doc and doc[flag] is not None:
-                doc[flag] = bool(doc[flag])
+    for flag in _FLAGS:
+        if flag in doc and doc[flag] is not None:
+            doc[flag] = bool(doc[flag])
     return doc
 
 
@@ -41,7 +44,7 @@ class Users:
     chat id can belong to one user only on any MongoDB (a unique index on a
     nullable field would need a partial index, which nx-27017 ignores)."""
 
-    def __init__(self, db, counters):
+    def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["users"]
         self._links = db["telegram_links"]
         self._counters = counters
@@ -50,7 +53,8 @@ class Users:
         await self._col.create_index("email_key", unique=True)
 
     async def create(self, *, email: str, password_hash: str, first_name: str = "",
-                     last_name: str = "", birth: str | None = None, hobby=(),
+                     last_name: str = "", birth: str | None = None,
+                     hobby: Iterable[int] = (),
                      created_at: float) -> dict:
         """Insert a new user in one write; raises :class:`EmailTaken` when the
         email is in use, also when a concurrent registration won the race."""
@@ -71,7 +75,8 @@ class Users:
 
     async def get(self, user_id: int) -> dict | None:
         """The user without secrets, or None."""
-        return _read(await self._col.find_one({"_id": user_id}, _NO_SECRETS))
+        doc = await self._col.find_one({"_id": user_id}, _NO_SECRETS)
+        return None if doc is None else _read(doc)
 
     async def email_taken(self, email: str) -> bool:
         return await self._col.count_documents({"email_key": email_key(email)}, limit=1) > 0
@@ -119,7 +124,7 @@ class Users:
         cursor = self._col.find({"chat_id": {"$ne": None}}, _NO_SECRETS)
         return {doc["_id"]: _read(doc) async for doc in cursor}
 
-    async def many(self, ids) -> dict[int, dict]:
+    async def many(self, ids: Iterable[int]) -> dict[int, dict]:
         """Users by id (without secrets) for the ids that exist."""
         cursor = self._col.find({"_id": {"$in": list(set(ids))}}, _NO_SECRETS)
         return {doc["_id"]: _read(doc) async for doc in cursor}
@@ -143,7 +148,10 @@ class Users:
         old = previous.get("chat_id")
         if old is not None and old != chat_id:
             await self._links.delete_one({"_id": old, "user_id": user_id})
-        return await self.get(user_id)
+        linked = await self.get(user_id)
+        if linked is None:  # deleted in between
+            raise NotFound(user_id)
+        return linked
 
     async def _reclaim_stale_link(self, chat_id: int, owner_id: int, user_id: int) -> None:
         """Take over a link whose owner does not point back to the chat (a

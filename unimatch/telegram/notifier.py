@@ -23,7 +23,9 @@ import warnings
 import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from unimatch.clock import Clock
 from unimatch.errors import StoreUnavailable
+from unimatch.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def make_bot(token: str, api_url: str) -> telegram.Bot:
 
 
 class TelegramNotifier:
-    def __init__(self, store, clock, bot: telegram.Bot, *, rate: float = 25.0,
+    def __init__(self, store: Store, clock: Clock, bot: telegram.Bot, *, rate: float = 25.0,
                  per_chat_interval: float = 1.0):
         self.store = store
         self.clock = clock

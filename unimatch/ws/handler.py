@@ -8,6 +8,9 @@ import tornado.websocket
 
 from unimatch import errors
 from unimatch.auth.sessions import user_for_access_token
+from unimatch.services import Services
+from unimatch.ws.hub import Hub
+from unimatch.ws.ticker import Ticker
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +19,7 @@ MAX_MESSAGE = 64 * 1024
 
 
 class SocketHandler(tornado.websocket.WebSocketHandler):
-    def initialize(self, services, hub, ticker):
+    def initialize(self, services: Services, hub: Hub, ticker: Ticker) -> None:
         self.services = services
         self.hub = hub
         self.ticker = ticker
@@ -24,10 +27,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     def check_origin(self, origin: str) -> bool:
         return self.services.origins.allowed(origin, self.request.host)
 
-    def get_compression_options(self):
+    def get_compression_options(self) -> None:
         return None  # ticks are tiny; per-socket deflate state costs more than it saves
 
-    async def open(self, *args):
+    async def open(self, *args: str, **kwargs: str) -> None:
         if not self.hub.add(self):
             self.close(1001, "server shutting down")
             return
@@ -36,7 +39,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             return
         self._send(self.ticker.frame())
 
-    async def on_message(self, message):
+    async def on_message(self, message: str | bytes) -> None:
         try:
             data = json.loads(message)
         except (ValueError, RecursionError):
@@ -50,10 +53,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         else:
             self._send_json({"type": "error", "detail": f"Unknown message type: {kind!r}."})
 
-    def on_close(self):
+    def on_close(self) -> None:
         self.hub.remove(self)
 
-    async def _authenticate(self, token) -> bool:
+    async def _authenticate(self, token: object) -> bool:
         try:
             user = await user_for_access_token(self.services.store, self.services.tokens, token)
         except errors.InvalidToken:

@@ -2,9 +2,13 @@
 
 import json
 
+from unimatch.clock import Clock
+from unimatch.schedule import Schedule
+from unimatch.ws.hub import Hub
+
 
 class Ticker:
-    def __init__(self, hub, schedule, clock):
+    def __init__(self, hub: Hub, schedule: Schedule, clock: Clock):
         self.hub = hub
         self.schedule = schedule
         self.clock = clock
