@@ -1,0 +1,83 @@
+"""Request parsing on its own, with DRF's messages: what the handlers get
+back, or the field errors they answer with."""
+
+import pytest
+
+from unimatch import validation
+from unimatch.errors import FieldErrors
+
+
+def errors_of(parse, data):
+    with pytest.raises(FieldErrors) as caught:
+        parse(data)
+    return caught.value.fields
+
+
+def test_registration_keeps_the_valid_fields_and_lists_every_bad_one():
+    clean, errors = validation.check_registration({
+        "email": "  Ann@Example.COM ", "password": "x", "first_name": None,
+        "birth": "31-02-2000", "hobby": [3, "4", 3]})
+    assert clean == {"email": "Ann@example.com", "password": "x", "first_name": "",
+                     "last_name": "", "hobby": [3, 4]}
+    assert errors == {"birth": [validation.BAD_DATE]}
+
+
+def test_registration_requires_email_and_password():
+    clean, errors = validation.check_registration({})
+    assert errors == {"email": [validation.REQUIRED], "password": [validation.REQUIRED]}
+    assert clean == {"first_name": "", "last_name": "", "birth": None, "hobby": []}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("20-05-2001", "2001-05-20"), ("", None), (" 01-01-0999 ", "0999-01-01")])
+def test_birth_dates(value, expected):
+    assert validation.birth_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2001-05-20", "20.05.2001", "31-02-2000", "1-1-2000", 20052001])
+def test_bad_birth_dates(value):
+    assert errors_of(validation.birth_date, value) == {"_": [validation.BAD_DATE]}
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"a": 1}, 'Expected a list of items but got type "dict".'),
+    ([True], "Incorrect type. Expected pk value, received bool."),
+    (["x"], 'Invalid pk "x" - object does not exist.'),
+    ([0], 'Invalid pk "0" - object does not exist.'),
+    ([2**63], f'Invalid pk "{2**63}" - object does not exist.'),
+    (["²"], 'Invalid pk "²" - object does not exist.')])
+def test_bad_hobby_ids(value, message):
+    assert errors_of(validation.hobby_ids, value) == {"_": [message]}
+
+
+def test_emails():
+    assert validation.email("a.b+c@Пример.РФ") == "a.b+c@пример.рф"
+    for bad in ("no-at", "@example.com", "a@b", "a..b@example.com", "a@-x.com"):
+        assert errors_of(validation.email, bad) == {"_": [validation.BAD_EMAIL]}, bad
+
+
+def test_text_fields():
+    assert validation.text()(" Ann ") == "Ann"
+    assert validation.text()(42) == "42"
+    assert errors_of(validation.text(), True) == {"_": [validation.NOT_STRING]}
+    assert errors_of(validation.text(allow_blank=False), "  ") == {"_": [validation.NOT_BLANK]}
+    assert errors_of(validation.text(3), "abcd") == {
+        "_": ["Ensure this field has no more than 3 characters."]}
+
+
+def test_profile_changes_are_partial_and_ignore_read_only_keys():
+    assert validation.parse_profile_changes({"id": 9, "email": "x@y.z", "last_name": None}) == {
+        "last_name": ""}
+    assert errors_of(validation.parse_profile_changes, {"is_active_pair": "yes"}) == {
+        "is_active_pair": [validation.NOT_BOOLEAN]}
+
+
+def test_hobby_update_and_refresh_need_their_field():
+    assert errors_of(validation.parse_hobby_update, {}) == {"hobby": [validation.REQUIRED]}
+    assert errors_of(validation.parse_refresh, {"refresh": ""}) == {"refresh": [validation.NOT_BLANK]}
+    assert validation.parse_refresh({"refresh": "abc"}) == "abc"
+
+
+def test_unknown_hobbies_name_the_first():
+    assert validation.unknown_hobbies_error([99, 100]).fields == {
+        "hobby": ['Invalid pk "99" - object does not exist.']}
