@@ -37,7 +37,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
             services = build_services(config, runtime.store, Clock(), pool)
             realtime = build_realtime(config, services)
             app = make_app(services, realtime)
-            server = app.listen(config.port, config.address, xheaders=True)
+            # Forwarded headers only from a proxy we were told is there: else
+            # any client could claim any address or scheme.
+            server = app.listen(config.port, config.address, xheaders=config.trust_proxy)
             await realtime.start()
             logger.info("listening on http://%s:%d/", config.address, config.port)
             await stop.wait()

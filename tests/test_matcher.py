@@ -15,12 +15,12 @@ from unittest import mock
 import networkx as nx
 import pytest
 import rustworkx as rx
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from unimatch import matcher
 from unimatch.matcher import Score, match, score
 from unimatch.matching import _blossom
-
 
 # -- instances ---------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """Endpoint 4: the current user, read with GET or POST and edited with PATCH."""
 
+import datetime as dt
+
 import pytest
 
 ME = "/auth/users/me/"
@@ -167,7 +169,29 @@ async def test_patch_needs_a_json_object(api):
 
 
 @pytest.mark.gen_test
-async def test_birth_keeps_four_year_digits(api):
+async def test_birth_is_a_real_date_from_1900_to_today(api, clock):
     registered = await api.register()
-    status, body = await api.patch(ME, {"birth": "01-01-0987"}, token=registered["access"])
-    assert (status, body["birth"]) == (200, "01-01-0987")
+    clock.set(dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC))
+    for birth in ("01-01-1900", "04-12-2026"):
+        status, body = await api.patch(ME, {"birth": birth}, token=registered["access"])
+        assert (status, body["birth"]) == (200, birth)
+    for birth in ("31-12-1899", "01-01-0987", "05-12-2026"):
+        status, body = await api.patch(ME, {"birth": birth}, token=registered["access"])
+        assert (status, body) == (400, {"birth": ["Date must be between 01-01-1900 and today."]})
+    # Full-width digits are digits to Python, not to any client.
+    status, body = await api.patch(ME, {"birth": "０１-０１-２０００"}, token=registered["access"])
+    assert (status, body) == (400, {"birth": [BAD_DATE]})
+    status, body = await api.get(ME, token=registered["access"])
+    assert body["birth"] == "04-12-2026"
+
+
+@pytest.mark.gen_test
+async def test_names_are_text_without_control_characters(api):
+    registered = await api.register()
+    for value, message in ((42, "Not a valid string."), ("Ann\x00", "Null characters are not allowed."),
+                           ("Ann\nLee", "Control characters are not allowed."),
+                           ("\x1b[31mAnn", "Control characters are not allowed.")):
+        status, body = await api.patch(ME, {"first_name": value}, token=registered["access"])
+        assert (status, body) == (400, {"first_name": [message]}), value
+    status, body = await api.patch(ME, {"first_name": "Анна-Мария 😀"}, token=registered["access"])
+    assert (status, body["first_name"]) == (200, "Анна-Мария 😀")

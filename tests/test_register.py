@@ -43,6 +43,40 @@ async def test_email_taken_case_insensitively(api):
 
 
 @pytest.mark.gen_test
+@pytest.mark.parametrize("owner, lookalike", [
+    ("kate@example.com", "\u212aate@example.com"),   # KELVIN SIGN, a K to the email check
+    ("sam@example.com", "\u017fam@example.com"),     # LATIN SMALL LETTER LONG S
+    ("kate@example.com", "kate@\uff45xample.com"),   # a FULLWIDTH e in the domain
+    ("kate@example.com", "KATE@example.com")])
+async def test_lookalike_emails_are_the_same_account(api, owner, lookalike):
+    kate = await api.register(owner)
+    status, body = await api.post("/users/api/register/",
+                                  {"email": lookalike, "password": "other-horse-8"})
+    assert (status, body) == (400, {"email": ["user with this email already exists."]})
+    # The lookalike logs in to the owner's account only with the owner's password.
+    status, _ = await api.post("/api/token/", {"email": lookalike, "password": "other-horse-8"})
+    assert status == 401
+    status, tokens = await api.post("/api/token/", {"email": lookalike,
+                                                    "password": "correct-horse-7"})
+    assert status == 200
+    status, me = await api.get("/auth/users/me/", token=tokens["access"])
+    assert me["id"] == kate["user"]["id"] and me["email"] == owner
+
+
+@pytest.mark.gen_test
+async def test_full_width_letters_are_not_an_address(api):
+    status, body = await api.post("/users/api/register/",
+                                  {"email": "ｋａｔｅ@example.com", "password": "other-horse-8"})
+    assert (status, body) == (400, {"email": ["Enter a valid email address."]})
+
+
+@pytest.mark.gen_test
+async def test_the_address_is_shown_as_typed(api):
+    body = await api.register("Kate.Smith@Example.COM")
+    assert body["user"]["email"] == "Kate.Smith@example.com"
+
+
+@pytest.mark.gen_test
 async def test_concurrent_duplicate_registrations_leave_one_account(api, store):
     body = {"email": "race@example.com", "password": "correct-horse-7"}
     results = await asyncio.gather(*(api.post("/users/api/register/", body) for _ in range(6)))

@@ -17,6 +17,9 @@ def config_overrides():
 
 
 def _payload(clock, telegram_id=777001, bot_token=TEST_BOT_TOKEN, **extra):
+    """What the widget hands over after one confirmation in Telegram: each
+    is signed at its own second (the test clock stands still otherwise)."""
+    clock.advance(1)
     fields = {"id": telegram_id, "first_name": "Анна", "last_name": "Иванова",
               "username": "anna", "photo_url": "https://t.me/i/userpic/320/anna.jpg",
               "auth_date": int(clock.timestamp()), **extra}
@@ -148,6 +151,20 @@ async def test_linking_a_new_telegram_frees_the_old_one(api, clock):
     assert status == 201 and body["user"]["chat_id"] == 1002
     status, body = await api.post(TG_AUTH, _payload(clock, telegram_id=1001), token=bob["access"])
     assert status == 201 and body["user"]["chat_id"] == 1001
+
+
+@pytest.mark.gen_test
+async def test_a_payload_links_once(api, store, clock):
+    ann = await api.register("ann@example.com")
+    bob = await api.register("bob@example.com")
+    captured = _payload(clock, telegram_id=1001)
+    assert (await api.post(TG_AUTH, captured, token=ann["access"]))[0] == 201
+    await api.post(TG_AUTH, _payload(clock, telegram_id=1002), token=ann["access"])  # 1001 is free
+    status, body = await api.post(TG_AUTH, captured, token=bob["access"])
+    assert (status, body) == (400, INVALID)
+    assert (await store.users.get(bob["user"]["id"]))["chat_id"] is None
+    status, body = await api.post(TG_AUTH, captured, token=ann["access"])
+    assert (status, body) == (400, INVALID), "not even by the account it was made for"
 
 
 @pytest.mark.gen_test

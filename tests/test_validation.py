@@ -1,6 +1,8 @@
 """Request parsing on its own, with DRF's messages: what the handlers get
 back, or the field errors they answer with."""
 
+import datetime as dt
+
 import pytest
 
 from unimatch import validation
@@ -13,30 +15,40 @@ def errors_of(parse, data):
     return caught.value.fields
 
 
+TODAY = dt.date(2026, 12, 4)
+
+
 def test_registration_keeps_the_valid_fields_and_lists_every_bad_one():
     clean, errors = validation.check_registration({
         "email": "  Ann@Example.COM ", "password": "x", "first_name": None,
-        "birth": "31-02-2000", "hobby": [3, "4", 3]})
+        "birth": "31-02-2000", "hobby": [3, "4", 3]}, TODAY)
     assert clean == {"email": "Ann@example.com", "password": "x", "first_name": "",
                      "last_name": "", "hobby": [3, 4]}
     assert errors == {"birth": [validation.BAD_DATE]}
 
 
 def test_registration_requires_email_and_password():
-    clean, errors = validation.check_registration({})
+    clean, errors = validation.check_registration({}, TODAY)
     assert errors == {"email": [validation.REQUIRED], "password": [validation.REQUIRED]}
     assert clean == {"first_name": "", "last_name": "", "birth": None, "hobby": []}
 
 
 @pytest.mark.parametrize("value, expected", [
-    ("20-05-2001", "2001-05-20"), ("", None), (" 01-01-0999 ", "0999-01-01")])
+    ("20-05-2001", "2001-05-20"), ("", None), (" 01-01-1900 ", "1900-01-01"),
+    ("04-12-2026", "2026-12-04")])
 def test_birth_dates(value, expected):
-    assert validation.birth_date(value) == expected
+    assert validation.birth_date(TODAY)(value) == expected
 
 
-@pytest.mark.parametrize("value", ["2001-05-20", "20.05.2001", "31-02-2000", "1-1-2000", 20052001])
+@pytest.mark.parametrize("value", ["2001-05-20", "20.05.2001", "31-02-2000", "1-1-2000", 20052001,
+                                   "２０-０５-２００１", "2０-05-2001"])
 def test_bad_birth_dates(value):
-    assert errors_of(validation.birth_date, value) == {"_": [validation.BAD_DATE]}
+    assert errors_of(validation.birth_date(TODAY), value) == {"_": [validation.BAD_DATE]}
+
+
+@pytest.mark.parametrize("value", ["31-12-1899", "01-01-0999", "05-12-2026"])
+def test_birth_dates_out_of_range(value):
+    assert errors_of(validation.birth_date(TODAY), value) == {"_": [validation.BIRTH_RANGE]}
 
 
 @pytest.mark.parametrize("value, message", [
@@ -58,18 +70,27 @@ def test_emails():
 
 def test_text_fields():
     assert validation.text()(" Ann ") == "Ann"
-    assert validation.text()(42) == "42"
-    assert errors_of(validation.text(), True) == {"_": [validation.NOT_STRING]}
+    assert validation.text()(42) == "42"  # DRF's CharField takes numbers
+    for not_text in (True, ["Ann"], {"a": 1}):
+        assert errors_of(validation.text(), not_text) == {"_": [validation.NOT_STRING]}
     assert errors_of(validation.text(allow_blank=False), "  ") == {"_": [validation.NOT_BLANK]}
     assert errors_of(validation.text(3), "abcd") == {
         "_": ["Ensure this field has no more than 3 characters."]}
 
 
 def test_profile_changes_are_partial_and_ignore_read_only_keys():
-    assert validation.parse_profile_changes({"id": 9, "email": "x@y.z", "last_name": None}) == {
-        "last_name": ""}
-    assert errors_of(validation.parse_profile_changes, {"is_active_pair": "yes"}) == {
-        "is_active_pair": [validation.NOT_BOOLEAN]}
+    assert validation.parse_profile_changes(
+        {"id": 9, "email": "x@y.z", "last_name": None}, TODAY) == {"last_name": ""}
+    with pytest.raises(FieldErrors) as caught:
+        validation.parse_profile_changes({"is_active_pair": "yes"}, TODAY)
+    assert caught.value.fields == {"is_active_pair": [validation.NOT_BOOLEAN]}
+
+
+def test_person_names():
+    assert validation.person_name(" Анна ") == "Анна"
+    assert errors_of(validation.person_name, 42) == {"_": [validation.NOT_STRING]}
+    assert errors_of(validation.person_name, "A\x00") == {"_": [validation.NULL_CHARACTERS]}
+    assert errors_of(validation.person_name, "A\tB") == {"_": [validation.CONTROL_CHARACTERS]}
 
 
 def test_hobby_update_and_refresh_need_their_field():

@@ -1,22 +1,26 @@
 """Accounts: registration, profile changes and the Telegram link, as domain
 functions that handlers call with the store and the password hasher."""
 
+import datetime as dt
+
 from unimatch import validation
 from unimatch.auth.passwords import PasswordHasher, password_problems
-from unimatch.errors import EmailTaken, FieldErrors, TelegramEmailMismatch
+from unimatch.errors import EmailTaken, FieldErrors, TelegramAuthInvalid, TelegramEmailMismatch
 from unimatch.store import Store
 from unimatch.store.users import email_key
+from unimatch.telegram.login import WidgetLogin
 
 EMAIL_TAKEN = "user with this email already exists."
 
 
-async def register(store: Store, hasher: PasswordHasher, data: dict, now: float) -> dict:
+async def register(store: Store, hasher: PasswordHasher, data: dict, now: dt.datetime,
+                   today: dt.date) -> dict:
     """Validate ``data`` completely, then create the user in one write.
 
     Every problem is reported at once, as the original did; an email taken
     by a concurrent registration is reported the same way as one taken
     earlier."""
-    clean, errors = validation.check_registration(data)
+    clean, errors = validation.check_registration(data, today)
     if "password" in clean:
         attributes = {name: clean[name] for name in ("email", "first_name", "last_name")
                       if isinstance(clean.get(name), str)}
@@ -36,14 +40,14 @@ async def register(store: Store, hasher: PasswordHasher, data: dict, now: float)
         return await store.users.create(
             email=clean["email"], password_hash=password_hash, first_name=clean["first_name"],
             last_name=clean["last_name"], birth=clean["birth"], hobby=clean["hobby"],
-            created_at=now)
+            created_at=now.timestamp())
     except EmailTaken:
         raise FieldErrors({"email": [EMAIL_TAKEN]}) from None
 
 
-async def update_profile(store: Store, user_id: int, data: dict) -> dict:
+async def update_profile(store: Store, user_id: int, data: dict, today: dt.date) -> dict:
     """Validate a partial profile update and apply it atomically (all or nothing)."""
-    changes = validation.parse_profile_changes(data)
+    changes = validation.parse_profile_changes(data, today)
     if changes.get("hobby"):
         missing = await store.hobbies.missing(changes["hobby"])
         if missing:
@@ -61,13 +65,17 @@ async def replace_hobbies(store: Store, user_id: int, data: dict) -> list[int]:
     return user["hobby"]
 
 
-async def link_telegram(store: Store, user: dict, chat_id: int, claimed_email: object) -> dict:
+async def link_telegram(store: Store, user: dict, login: WidgetLogin, claimed_email: object) -> dict:
     """Link a verified Telegram account to ``user``; returns the user.
 
     The original linked by the payload's ``email`` alone, so anyone could
     take over someone's match notices; here the caller's token decides, and
-    an ``email`` naming anyone else is refused (:class:`TelegramEmailMismatch`)."""
+    an ``email`` naming anyone else is refused (:class:`TelegramEmailMismatch`).
+    A payload links once: replayed, even by another account once the chat
+    is free again, it is :class:`TelegramAuthInvalid`."""
     if claimed_email and (not isinstance(claimed_email, str)
                           or email_key(claimed_email) != email_key(user["email"])):
         raise TelegramEmailMismatch()
-    return await store.users.link_telegram(user["_id"], chat_id)
+    if not await store.spent.spend("telegram-login", login.signature, login.valid_until):
+        raise TelegramAuthInvalid()
+    return await store.users.link_telegram(user["_id"], login.telegram_id)

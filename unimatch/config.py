@@ -25,6 +25,7 @@ class Config:
     match_time: dt.time = dt.time(10, 0)
     timezone: str = "Asia/Yekaterinburg"
     cors_origins: tuple[str, ...] = ()
+    trust_proxy: bool = False
     tick_interval: float = 1.0
     round_check_interval: float = 5.0
     access_lifetime: int = 15 * 60
@@ -71,6 +72,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cors-origins", default=env.get("CORS_ORIGINS", ""),
                        help="comma-separated browser origins allowed to call the API and "
                             "open sockets (env CORS_ORIGINS; '*' allows any)")
+    group.add_argument("--trust-proxy", action="store_true",
+                       help="behind one reverse proxy: take the client address from the "
+                            "last X-Forwarded-For entry (login throttling counts by address)")
     group.add_argument("--log-level", default=env.get("LOG_LEVEL", "INFO"),
                        help="logging level (env LOG_LEVEL)")
     rounds = parser.add_argument_group("matching schedule")
@@ -121,6 +125,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         match_time=parse_time(args.match_time),
         timezone=args.timezone,
         cors_origins=_split_origins(args.cors_origins),
+        trust_proxy=args.trust_proxy,
         tick_interval=args.tick_interval,
         round_check_interval=args.round_check_interval,
         access_lifetime=args.access_lifetime,

@@ -5,6 +5,9 @@ class maps them to HTTP answers in one place."""
 class UniMatchError(Exception):
     """Base of every error the service answers on purpose."""
 
+    #: Seconds after which the client may try again, when that is the answer.
+    retry_after: int | None = None
+
 
 class FieldErrors(UniMatchError):
     """Client input failed validation: ``{field: [message, ...]}``."""
@@ -36,6 +39,14 @@ class InvalidToken(UniMatchError):
 
 class BadCredentials(UniMatchError):
     """Wrong email or password at login."""
+
+
+class Throttled(UniMatchError):
+    """Too many attempts: try again in ``retry_after`` seconds."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.retry_after = wait
 
 
 class PermissionDenied(UniMatchError):

@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 
 from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
@@ -49,5 +50,6 @@ class Services:
     tokens: TokenService
     hasher: PasswordHasher
     rounds: RoundService
+    login_throttle: LoginThrottle
     origins: Origins
     inflight: InFlight

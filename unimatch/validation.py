@@ -5,6 +5,7 @@ values, or raises :class:`FieldErrors` listing every bad field at once."""
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -17,7 +18,11 @@ NOT_STRING = "Not a valid string."
 NOT_BOOLEAN = "Must be a valid boolean."
 BAD_EMAIL = "Enter a valid email address."
 BAD_DATE = "Date has wrong format. Use one of these formats instead: DD-MM-YYYY."
+BIRTH_RANGE = "Date must be between 01-01-1900 and today."
+NULL_CHARACTERS = "Null characters are not allowed."
+CONTROL_CHARACTERS = "Control characters are not allowed."
 BIRTH_FORMAT = "%d-%m-%Y"
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 NAME_MAX = 150
 EMAIL_MAX = 254
@@ -86,6 +91,20 @@ def text(max_length: int = NAME_MAX, allow_blank: bool = True,
     return parse
 
 
+def person_name(value: object) -> str:
+    """A person's first or last name: a string (not a number, unlike DRF's
+    CharField) without control characters (NUL, newlines, escapes: nothing
+    a name holds, everything a log or a terminal misreads)."""
+    if not isinstance(value, str):
+        _fail(NOT_STRING)
+    value = text()(value)
+    if "\x00" in value:
+        _fail(NULL_CHARACTERS)
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        _fail(CONTROL_CHARACTERS)
+    return value
+
+
 def email(value: object) -> str:
     """A trimmed, valid address with its domain lowercased (Django's normalize_email)."""
     value = text(EMAIL_MAX, allow_blank=False)(value)
@@ -103,20 +122,27 @@ def _valid_domain(domain: str) -> bool:
     return bool(_EMAIL_DOMAIN.match(ascii_domain))
 
 
-def birth_date(value: object) -> str | None:
-    """``DD-MM-YYYY`` into an ISO date string; impossible dates fail too.
-    An empty string means "no date", as clients send for an empty input."""
-    if not isinstance(value, str):
-        _fail(BAD_DATE)
-    value = value.strip()
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{2}-\d{2}-\d{4}", value):
-        _fail(BAD_DATE)
-    try:
-        return dt.datetime.strptime(value, BIRTH_FORMAT).date().isoformat()
-    except ValueError:
-        _fail(BAD_DATE)
+def birth_date(today: dt.date) -> Callable[[object], str | None]:
+    """``DD-MM-YYYY`` (ASCII digits) into an ISO date string: a real date
+    from 1900 to ``today``. An empty string means "no date", as clients
+    send for an empty input."""
+    def parse(value: object) -> str | None:
+        if not isinstance(value, str):
+            _fail(BAD_DATE)
+        value = value.strip()
+        if not value:
+            return None
+        # [0-9], not \d: "２０" is a digit to Python but not to anyone's client.
+        if not re.fullmatch(r"[0-9]{2}-[0-9]{2}-[0-9]{4}", value):
+            _fail(BAD_DATE)
+        try:
+            day = dt.datetime.strptime(value, BIRTH_FORMAT).date()
+        except ValueError:
+            _fail(BAD_DATE)
+        if not EARLIEST_BIRTH <= day <= today:
+            _fail(BIRTH_RANGE)
+        return day.isoformat()
+    return parse
 
 
 def hobby_ids(value: object) -> list[int]:
@@ -165,15 +191,15 @@ def unknown_hobbies_error(ids: list[int]) -> FieldErrors:
     return FieldErrors({"hobby": [f'Invalid pk "{ids[0]}" - object does not exist.']})
 
 
-def check_registration(data: dict) -> tuple[dict, dict]:
+def check_registration(data: dict, today: dt.date) -> tuple[dict, dict]:
     """The clean values of the valid registration fields, and the errors of
     the others (the checks that need several fields run on the former)."""
     form = _Form(data)
     form.field("email", email, required=True)
     form.field("password", text(PASSWORD_MAX, allow_blank=False, strip=False), required=True)
-    form.field("first_name", text(), default="", allow_null=True)
-    form.field("last_name", text(), default="", allow_null=True)
-    form.field("birth", birth_date, default=None, allow_null=True)
+    form.field("first_name", person_name, default="", allow_null=True)
+    form.field("last_name", person_name, default="", allow_null=True)
+    form.field("birth", birth_date(today), default=None, allow_null=True)
     form.field("hobby", hobby_ids, default=[], allow_null=True)
     for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
         if name in form.clean and form.clean[name] is None:
@@ -188,13 +214,13 @@ def parse_login(data: dict) -> dict:
     return form.result()
 
 
-def parse_profile_changes(data: dict) -> dict:
+def parse_profile_changes(data: dict, today: dt.date) -> dict:
     """A partial update: only the keys present are validated and returned;
     keys the user may not change are ignored, as DRF does."""
     form = _Form(data)
-    form.field("first_name", text(), allow_null=True)
-    form.field("last_name", text(), allow_null=True)
-    form.field("birth", birth_date, allow_null=True)
+    form.field("first_name", person_name, allow_null=True)
+    form.field("last_name", person_name, allow_null=True)
+    form.field("birth", birth_date(today), allow_null=True)
     form.field("hobby", hobby_ids, allow_null=True)
     form.field("is_active_pair", boolean)
     clean = form.result()

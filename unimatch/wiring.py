@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from unimatch.alerts import MatchAlerts
 from unimatch.auth.passwords import PasswordHasher
 from unimatch.auth.secret import load_or_create_secret
+from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
@@ -88,6 +89,7 @@ def build_services(config: Config, store: Store, clock: Clock,
         tokens=TokenService(secret, clock, config.access_lifetime, config.refresh_lifetime),
         hasher=PasswordHasher(config.bcrypt_rounds),
         rounds=rounds,
+        login_throttle=LoginThrottle(store, clock),
         origins=Origins(config.cors_origins),
         inflight=InFlight(),
     )

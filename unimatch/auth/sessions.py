@@ -3,23 +3,32 @@ rotating or revoking refresh tokens (SimpleJWT's blacklist app)."""
 
 from unimatch import validation
 from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import ACCESS, REFRESH, TokenService
 from unimatch.errors import BadCredentials, InvalidToken, TokenBlacklisted
 from unimatch.store import Store
+from unimatch.store.users import email_key
 
 INVALID = "Token is invalid or expired"
 BLACKLISTED = "Token is blacklisted"
 
 
-async def authenticate(store: Store, hasher: PasswordHasher, data: dict) -> int:
-    """The user id for a correct email and password; raises :class:`BadCredentials`."""
+async def authenticate(store: Store, hasher: PasswordHasher, throttle: LoginThrottle,
+                       data: dict, address: str) -> int:
+    """The user id for a correct email and password from client ``address``;
+    raises :class:`BadCredentials`, or :class:`Throttled` (before any
+    password is checked) after too many failures."""
     clean = validation.parse_login(data)
+    account = email_key(clean["email"])
+    await throttle.check(account, address)
     found = await store.users.credentials(clean["email"])
     hashed = found[1] if found else None
     # Verified even for an unknown email (against a dummy hash), so a wrong
     # email costs the same time as a wrong password.
     if not await hasher.verify(clean["password"], hashed) or found is None:
+        await throttle.failed(account, address)
         raise BadCredentials()
+    await throttle.succeeded(account, address)
     return found[0]
 
 

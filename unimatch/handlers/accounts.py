@@ -9,14 +9,16 @@ from unimatch.wire import user_json
 class RegisterHandler(BaseHandler):
     async def post(self) -> None:
         s = self.services
-        user = await accounts.register(s.store, s.hasher, self.json_body(), s.clock.timestamp())
+        user = await accounts.register(s.store, s.hasher, self.json_body(), s.clock.now(),
+                                       self.today())
         self.send_json({"user": user_json(user), **s.tokens.pair(user["_id"])}, 201)
 
 
 class TokenHandler(BaseHandler):
     async def post(self) -> None:
         s = self.services
-        user_id = await sessions.authenticate(s.store, s.hasher, self.json_body())
+        user_id = await sessions.authenticate(s.store, s.hasher, s.login_throttle,
+                                              self.json_body(), self.client_address())
         self.send_json(s.tokens.pair(user_id))
 
 
@@ -44,5 +46,5 @@ class MeHandler(BaseHandler):
 
     async def patch(self) -> None:
         user = await accounts.update_profile(
-            self.services.store, self.current_user["_id"], self.json_body())
+            self.services.store, self.current_user["_id"], self.json_body(), self.today())
         self.send_json(user_json(user))

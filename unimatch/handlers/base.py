@@ -1,5 +1,6 @@
 """The one base class: body parsing, authentication, CORS and JSON errors."""
 
+import datetime as dt
 import json
 import logging
 from types import TracebackType
@@ -92,6 +93,19 @@ class BaseHandler(tornado.web.RequestHandler):
                 f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
         return data
 
+    def today(self) -> dt.date:
+        """Today's date in the service time zone."""
+        return self.services.clock.now().astimezone(self.services.schedule.tz).date()
+
+    def client_address(self) -> str:
+        """Who is asking: the peer's address, or with ``--trust-proxy`` the
+        address the (one, trusted) proxy in front says it forwarded for."""
+        if self.services.config.trust_proxy:
+            forwarded = self.request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded
+        return self.request.remote_ip or ""
+
     def send_json(self, payload: object, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -102,7 +116,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        status, body = error_response(exc, status_code, self.request.method)
+        status, body = error_response(exc, status_code, self.request.method or "")
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            self.set_header("Retry-After", str(retry_after))
         if status == 401:
             self.set_header("WWW-Authenticate", 'Bearer realm="api"')
         if status == 405:

@@ -45,6 +45,8 @@ def error_response(exc: BaseException | None, status: int, method: str) -> tuple
         return 400, {"detail": exc.detail}
     if isinstance(exc, errors.InvalidToken):
         return 401, {"detail": exc.detail, "code": TOKEN_NOT_VALID}
+    if isinstance(exc, errors.Throttled):
+        return 429, {"detail": f"Request was throttled. Expected available in {exc.retry_after} seconds."}
     if isinstance(exc, BodyTooLarge):
         return 413, {"detail": _STATUS_DETAIL[413] % exc.limit}
     for kind, answer in _FIXED.items():

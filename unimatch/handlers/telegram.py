@@ -15,7 +15,6 @@ class TelegramAuthHandler(BaseHandler):
         if not token:
             raise errors.TelegramNotConfigured()
         payload = self.json_body()
-        chat_id = verify_login(payload, token, s.clock.timestamp())
-        user = await accounts.link_telegram(s.store, self.current_user, chat_id,
-                                            payload.get("email"))
+        login = verify_login(payload, token, s.clock.timestamp())
+        user = await accounts.link_telegram(s.store, self.current_user, login, payload.get("email"))
         self.send_json({"user": user_json(user)}, 201)

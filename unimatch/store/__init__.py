@@ -8,11 +8,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from unimatch.errors import StoreUnavailable
+from unimatch.store.attempts import Attempts
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
 from unimatch.store.outbox import Outbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
+from unimatch.store.spent import Spent
 from unimatch.store.tokens import Blacklist
 from unimatch.store.users import Users
 
@@ -37,6 +39,8 @@ class Store:
         self.pairs = Pairs(db, self.counters)
         self.rounds = Rounds(db, self.counters)
         self.outbox = Outbox(db)
+        self.attempts = Attempts(db)
+        self.spent = Spent(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
@@ -68,6 +72,8 @@ class Store:
         await self.pairs.ensure_indexes()
         await self.rounds.ensure_indexes()
         await self.outbox.ensure_indexes()
+        await self.attempts.ensure_indexes()
+        await self.spent.ensure_indexes()
 
     async def drop(self) -> None:
         """Delete this database."""

@@ -1,6 +1,7 @@
 """User accounts. Documents keep the password hash; it never leaves the store
 except through :meth:`Users.credentials`."""
 
+import unicodedata
 from collections.abc import Iterable
 
 from pymongo import ReturnDocument
@@ -19,9 +20,12 @@ _FLAGS = ("is_active_pair", "is_staff")
 
 
 def email_key(address: str) -> str:
-    """The case-insensitive identity of an email address: what the unique
-    index holds and what login looks up."""
-    return address.strip().casefold()
+    """The identity of an email address: what the unique index holds and
+    what login looks up. NFKC before and after case folding, so lookalike
+    spellings (the Kelvin sign "K", full-width letters, "ß") are one key
+    with their plain forms; the address as typed is kept for display."""
+    folded = unicodedata.normalize("NFKC", address.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 def _read(doc: dict) -> dict:

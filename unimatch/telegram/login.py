@@ -1,6 +1,7 @@
 """Telegram Login Widget verification, as Telegram documents it:
 https://core.telegram.org/widgets/login#checking-authorization"""
 
+import dataclasses
 import hashlib
 import hmac
 
@@ -11,8 +12,18 @@ MAX_AGE = 24 * 3600
 _UNSIGNED = frozenset({"hash", "email"})
 
 
-def verify_login(payload: dict, bot_token: str, now: float) -> int:
-    """The Telegram user id of a genuine payload under a day old.
+@dataclasses.dataclass(frozen=True)
+class WidgetLogin:
+    """A verified Login Widget payload: who, its signature (what makes it
+    single-use) and until when it may be used."""
+
+    telegram_id: int
+    signature: str
+    valid_until: float
+
+
+def verify_login(payload: dict, bot_token: str, now: float) -> WidgetLogin:
+    """A genuine payload under a day old.
 
     The data-check string is every received field except ``hash`` (and our
     ``email``), as ``key=value`` lines sorted by key; its HMAC-SHA-256 keyed
@@ -30,10 +41,12 @@ def verify_login(payload: dict, bot_token: str, now: float) -> int:
         raise TelegramAuthInvalid()
     if not hmac.compare_digest(_signature(fields, bot_token), received.lower()):
         raise TelegramAuthInvalid()
-    age = now - int(auth_date)  # type: ignore[arg-type]  # _is_int checked it
+    signed_at = int(auth_date)  # type: ignore[arg-type]  # _is_int checked it
+    age = now - signed_at
     if age > MAX_AGE or age < -300:  # a little leeway for clock skew
         raise TelegramAuthInvalid()
-    return int(telegram_id)  # type: ignore[arg-type]
+    return WidgetLogin(int(telegram_id), received.lower(),  # type: ignore[arg-type]
+                       signed_at + MAX_AGE)
 
 
 def _is_int(value: object) -> bool:

@@ -1,0 +1,72 @@
+"""Login throttling: failed logins are counted per account and per client
+address, in the store, so every process sees the same counts.
+
+Rules an operator can state in one breath: an address may fail 30 logins
+in 15 minutes; an account may be failed 10 times in 15 minutes. Past
+either, logins answer 429 with ``Retry-After`` until the window ends,
+before any password is checked (so a flood costs no hashing). The account
+limit does not apply from an address the account logged in from in the
+last 30 days: its owner keeps getting in while strangers hammer it."""
+
+import dataclasses
+import math
+
+from unimatch.clock import Clock
+from unimatch.errors import Throttled
+from unimatch.store import Store
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    """At most ``failures`` in each window of ``window`` seconds."""
+
+    failures: int
+    window: int
+
+
+PER_ACCOUNT = Limit(10, 15 * 60)
+PER_ADDRESS = Limit(30, 15 * 60)
+REMEMBER_ADDRESS = 30 * 24 * 3600
+
+
+class LoginThrottle:
+    def __init__(self, store: Store, clock: Clock, per_account: Limit = PER_ACCOUNT,
+                 per_address: Limit = PER_ADDRESS):
+        self.store = store
+        self.clock = clock
+        self.per_account = per_account
+        self.per_address = per_address
+
+    async def check(self, account: str, address: str) -> None:
+        """Raise :class:`Throttled` when ``address`` used up its failures, or
+        ``account`` did and ``address`` is not one its owner uses."""
+        now = self.clock.timestamp()
+        wait = await self._over(f"addr:{address}", self.per_address, now)
+        if wait is None:
+            wait = await self._over(f"acct:{account}", self.per_account, now)
+            if wait is not None and await self.store.attempts.known(account, address, now):
+                wait = None
+        if wait is not None:
+            raise Throttled(wait)
+
+    async def failed(self, account: str, address: str) -> None:
+        now = self.clock.timestamp()
+        for key, limit in ((f"acct:{account}", self.per_account),
+                           (f"addr:{address}", self.per_address)):
+            start, end = _window(now, limit)
+            await self.store.attempts.add([key], start, end)
+
+    async def succeeded(self, account: str, address: str) -> None:
+        await self.store.attempts.remember(account, address,
+                                           self.clock.timestamp() + REMEMBER_ADDRESS)
+
+    async def _over(self, key: str, limit: Limit, now: float) -> int | None:
+        """Seconds until ``key`` may try again, or None when it may now."""
+        start, end = _window(now, limit)
+        count = (await self.store.attempts.counts([key], start))[key]
+        return max(1, math.ceil(end - now)) if count >= limit.failures else None
+
+
+def _window(now: float, limit: Limit) -> tuple[int, int]:
+    start = int(now // limit.window) * limit.window
+    return start, start + limit.window
