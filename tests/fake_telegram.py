@@ -48,6 +48,7 @@ class FakeTelegram:
         self._next: list = []
         self._by_chat: dict[int, object] = {}
         self._hold: asyncio.Event | None = None
+        self.down: tuple | None = None  # set: every call of any method gets this answer
         self.held = asyncio.Event()  # set while an answer is being held back
         self._server: HTTPServer | None = None
         self.url = ""
@@ -87,6 +88,8 @@ class FakeTelegram:
                 and (not delivered or c.status == 200)]
 
     def _answer(self, method: str, chat_id: int | None, text: str | None):
+        if self.down is not None:
+            return self.down
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}
         if method != "sendMessage":

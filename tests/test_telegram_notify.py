@@ -3,6 +3,7 @@ outbox in the real store; exactly one message per linked member per round."""
 
 import asyncio
 import collections
+import logging
 
 import pytest
 from cohorts import register_cohort
@@ -343,3 +344,32 @@ async def test_only_one_process_sends_at_a_time(api, store, realtime, fake_teleg
     assert await second.deliver_due() == 3
     assert await first.deliver_due() == 0, "the role moved on"
     assert sorted(_per_chat(fake_telegram).values()) == [1, 1, 1, 1]
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_an_unreachable_telegram_is_tried_less_and_less_and_logged_once(
+        store, clock, fake_telegram, new_notifier, caplog):
+    """An outage of minutes is a warning when it starts and a line when it
+    ends, with tries spaced out exponentially, not one a second."""
+    fake_telegram.down = DROP  # every connection closes without an answer
+    notifier = new_notifier()
+    caplog.set_level(logging.INFO)
+    for _ in range(90):  # the periodic check, once a second for 90 s
+        clock.advance(1)
+        await notifier.check()
+    tries = [call for call in fake_telegram.calls if call.method == "getMe"]
+    assert 5 <= len(tries) <= 7, [call.at for call in tries]
+    gaps = [b.at - a.at for a, b in zip(tries, tries[1:], strict=False)]
+    assert gaps == sorted(gaps) and gaps[-1] >= 16
+    ours = [r for r in caplog.records if r.name.startswith(("unimatch", "telegram", "httpx"))]
+    logged = [(r.levelname, r.getMessage()) for r in ours]
+    assert [level for level, _ in logged] == ["WARNING"], logged
+    assert "Telegram unreachable" in logged[0][1]
+
+    fake_telegram.down = None
+    for _ in range(70):
+        clock.advance(1)
+        await notifier.check()
+    ours = [r for r in caplog.records if r.name.startswith(("unimatch", "telegram", "httpx"))]
+    assert any("reachable again" in r.getMessage() for r in ours), ours
+    assert sum(1 for r in ours if r.levelno >= logging.WARNING) == 1

@@ -42,6 +42,37 @@ def make_bot(token: str, api_url: str) -> telegram.Bot:
     return telegram.Bot(token, base_url=f"{api_url.rstrip('/')}/bot")
 
 
+class _Reachability:
+    """Whether Telegram answers. While it does not, tries are spaced out
+    exponentially (to ``MAX_BACKOFF``), and the log says when that changes,
+    not at every try: an outage of an hour is two lines, not thousands."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.retry_at = 0.0
+
+    def may_try(self, now: float) -> bool:
+        return now >= self.retry_at
+
+    def failed(self, now: float, exc: Exception) -> float:
+        """Record a failed try; returns the seconds until the next."""
+        self.failures += 1
+        wait = min(MAX_BACKOFF, 2.0 ** self.failures)
+        self.retry_at = now + wait
+        if self.failures == 1:
+            logger.warning("Telegram unreachable (%s); retrying with backoff up to %.0f s",
+                           exc, MAX_BACKOFF)
+        else:
+            logger.debug("Telegram still unreachable (%s); next try in %.0f s", exc, wait)
+        return wait
+
+    def succeeded(self) -> None:
+        if self.failures:
+            logger.info("Telegram reachable again after %d failed tries", self.failures)
+        self.failures = 0
+        self.retry_at = 0.0
+
+
 class TelegramNotifier:
     def __init__(self, store: Store, clock: Clock, bot: telegram.Bot, *, rate: float = 25.0,
                  per_chat_interval: float = 1.0):
@@ -56,6 +87,7 @@ class TelegramNotifier:
         self._last_by_chat: dict[int, float] = {}
         self._ready = False
         self._stopping = False
+        self._reachability = _Reachability()
         # One delivery at a time: the pace above is shared state, and close()
         # must wait for the message in hand instead of cutting its request.
         self._delivering = asyncio.Lock()
@@ -67,7 +99,8 @@ class TelegramNotifier:
             return await self._deliver(limit)
 
     async def _deliver(self, limit: int) -> int:
-        if self._stopping or self.clock.timestamp() < self._paused_until:
+        now = self.clock.timestamp()
+        if self._stopping or now < self._paused_until or not self._reachability.may_try(now):
             return 0
         # One sender across processes, so the limits above hold for the bot.
         if not await self.store.outbox.hold_sender(self.owner, self.clock.timestamp(),
@@ -118,8 +151,9 @@ class TelegramNotifier:
             try:
                 await self.bot.initialize()
             except TelegramError as exc:
-                logger.warning("Telegram bot not reachable yet (%s); will retry", exc)
+                self._reachability.failed(self.clock.timestamp(), exc)
                 return False
+            self._reachability.succeeded()
             self._ready = True
             logger.info("Telegram notifications on as @%s", self.bot.username)
         return True
@@ -162,22 +196,29 @@ class TelegramNotifier:
             return "dropped"
         except (NetworkError, TelegramError) as exc:
             return await self._retry(message, exc)
+        self._reachability.succeeded()
         self._last_by_chat[chat_id] = self.clock.timestamp()
         await self.store.outbox.mark_sent(message["_id"], self.clock.timestamp())
         return "sent"
 
     async def _retry(self, message: dict, exc: Exception) -> str:
+        now = self.clock.timestamp()
+        if isinstance(exc, NetworkError):
+            # Telegram is likely down for every message: all of them wait,
+            # and the outage is logged once by the reachability tracker.
+            backoff = self._reachability.failed(now, exc)
+            await self.store.outbox.retry_later(message["_id"], now + backoff, str(exc))
+            return "stop"
         attempts = message.get("attempts", 0) + 1
-        if attempts >= MAX_ATTEMPTS and not isinstance(exc, NetworkError):
+        if attempts >= MAX_ATTEMPTS:
             await self.store.outbox.drop(message["_id"], f"gave up: {exc}")
             logger.error("giving up on message %s after %d attempts: %s",
                          message["_id"], attempts, exc)
             return "dropped"
         backoff = min(MAX_BACKOFF, 2.0 ** attempts) * random.uniform(0.8, 1.2)
-        await self.store.outbox.retry_later(message["_id"], self.clock.timestamp() + backoff, str(exc))
+        await self.store.outbox.retry_later(message["_id"], now + backoff, str(exc))
         logger.warning("sending message %s failed (%s); retry in %.0f s",
                        message["_id"], exc, backoff)
-        # The network is likely down for every message: stop this batch.
         return "stop"
 
 
