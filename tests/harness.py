@@ -168,9 +168,7 @@ class ServerProcess:
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         """``unimatch ARGS`` against this server's store."""
         store = (["--mongo-url", self.mongo_url] if self.mongo_url else [])
-        secret = (["--jwt-secret", self.jwt_secret] if self.jwt_secret else [])
-        return subprocess.run([unimatch_command(), *args, *store, "--data-dir", str(self.data_dir),
-                               *secret],
+        return subprocess.run([unimatch_command(), *args, *store, "--data-dir", str(self.data_dir)],
                               cwd=self.data_dir, capture_output=True, text=True, timeout=60,
                               env=self.env, check=False)
 

@@ -162,3 +162,55 @@ def test_create_admin(cli, store, io_loop):
     result = cli("create-admin", "nobody@example.com")
     assert result.returncode == 1
     assert "nobody@example.com" in result.stderr
+
+
+def _unimatch(*args, cwd, env=None):
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=60,
+                          check=False, cwd=cwd, env=clean_env(env))
+
+
+def test_commands_refuse_to_create_an_empty_database_unless_told(tmp_path):
+    nowhere = tmp_path / "no-such-data"
+    result = _unimatch("hobbies", "list", "--data-dir", str(nowhere), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"no UniMatch database in {nowhere}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not nowhere.exists(), "nothing may be created"
+
+    result = _unimatch("hobbies", "add", "Шахматы", "--data-dir", str(nowhere), "--create",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"store: embedded nx-27017 in {nowhere}" in result.stderr
+    assert "added hobby 17: Шахматы" in result.stdout
+
+
+def test_commands_find_the_servers_data_from_any_directory(start_server, tmp_path):
+    """Without --data-dir the server and the commands both use the user's
+    data directory, wherever they are started from."""
+    home = tmp_path / "home"
+    data_dir = home / ".local" / "share" / "unimatch"
+    data_dir.mkdir(parents=True)
+    server = start_server(embedded=True, data_dir=data_dir)
+    server.request("POST", "/users/api/register/", {"email": "boss@example.com",
+                                                    "password": "correct-horse-7"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = _unimatch("create-admin", "boss@example.com", cwd=elsewhere, env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert f"store: the running server's embedded nx-27017 in {data_dir}" in result.stderr
+    assert "is now staff" in result.stdout
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_help_is_plain_and_each_command_offers_only_its_options(tmp_path):
+    top = _unimatch("--help", cwd=tmp_path)
+    assert top.returncode == 0 and "``" not in top.stdout
+    for command, wanted, unwanted in (
+            (["hobbies", "add"], {"--data-dir", "--mongo-url", "--create"},
+             {"--port", "--cors-origins", "--jwt-secret", "--timezone", "--bcrypt-rounds"}),
+            (["match-now"], {"--data-dir", "--mongo-url", "--create", "--timezone"},
+             {"--port", "--cors-origins", "--jwt-secret", "--tick-interval"}),
+            (["create-admin"], {"--data-dir", "--mongo-url"}, {"--port", "--match-time"})):
+        shown = _unimatch(*command, "--help", cwd=tmp_path).stdout
+        assert all(option in shown for option in wanted), (command, shown)
+        assert not any(option in shown for option in unwanted), (command, shown)

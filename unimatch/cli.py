@@ -1,8 +1,4 @@
-"""``unimatch``: operator commands against the configured store.
-
-They take the same options and environment as the server (``--mongo-url``
-or MONGO_URL, ``--data-dir`` ...), so an operator points them at the same
-database the service uses."""
+"""The unimatch operator commands, run against the service's own store."""
 
 import argparse
 import asyncio
@@ -13,29 +9,51 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from unimatch import errors
 from unimatch.clock import Clock
-from unimatch.config import Config, add_options, config_from_args
+from unimatch.config import Config, add_store_options, add_timezone_option, config_from_args
 from unimatch.store import Store
 from unimatch.wiring import StoreRuntime, build_rounds
 
+DESCRIPTION = """\
+Operator commands for UniMatch: hobbies, staff accounts and rounds.
+
+They use the same store as the server: MONGO_URL (or --mongo-url) when set,
+else the embedded database in the data directory, the server's default
+(UNIMATCH_DATA_DIR, else ~/.local/share/unimatch) unless --data-dir says
+otherwise. While the server runs, they share its embedded database. They
+never create an empty embedded database unless given --create.
+"""
+
+Command = Callable[[Store, Config, argparse.Namespace], Awaitable[int]]
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="unimatch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="unimatch", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     hobbies = commands.add_parser("hobbies", help="list or add hobbies")
     hobby_commands = hobbies.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = hobby_commands.add_parser("add", help="add a hobby")
+    add = _command(hobby_commands, "add", "add a hobby")
     add.add_argument("name", help="the hobby's name, e.g. 'Шахматы'")
-    add_options(add)
-    listing = hobby_commands.add_parser("list", help="list every hobby")
-    add_options(listing)
+    _command(hobby_commands, "list", "list every hobby")
 
-    match_now = commands.add_parser("match-now", help="run a matching round immediately")
-    add_options(match_now)
+    match_now = _command(commands, "match-now", "run a matching round immediately",
+                         "With TELEGRAM_BOT_TOKEN set, the round's Telegram notices are "
+                         "queued for the server to send.")
+    add_timezone_option(match_now)
 
-    admin = commands.add_parser("create-admin", help="mark an existing user as staff")
+    admin = _command(commands, "create-admin", "mark an existing user as staff")
     admin.add_argument("email")
-    add_options(admin)
+    return parser
+
+
+def _command(commands: argparse._SubParsersAction, name: str, summary: str,
+             epilog: str | None = None) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+                                 epilog=epilog)
+    add_store_options(parser)
+    parser.add_argument("--create", action="store_true",
+                        help="make a new, empty embedded database if the data directory has none")
     return parser
 
 
@@ -45,7 +63,13 @@ async def _run(args: argparse.Namespace) -> int:
     # (store opened, indexes) would bury it.
     level = "WARNING" if config.log_level == "INFO" else config.log_level
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    runtime = await StoreRuntime.open(config, share_embedded=True)
+    try:
+        runtime = await StoreRuntime.open(config, share_embedded=True, create=args.create)
+    except errors.NoDatabase as exc:
+        print(f"error: no UniMatch database in {exc}; start the server once, point --data-dir "
+              "or MONGO_URL at the right one, or pass --create for an empty one", file=sys.stderr)
+        return 1
+    print(f"store: {runtime.description}", file=sys.stderr)
     try:
         command = COMMANDS[(args.command, getattr(args, "action", None))]
         return await command(runtime.store, config, args)
@@ -91,8 +115,6 @@ async def _match_now(store: Store, config: Config, args: argparse.Namespace) -> 
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 
-
-Command = Callable[[Store, Config, argparse.Namespace], Awaitable[int]]
 
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("match-now", None): _match_now,

@@ -12,13 +12,25 @@ from unimatch.schedule import Schedule, parse_time, parse_weekday
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
 
+def default_data_dir() -> str:
+    """Where the embedded database and the generated secret live unless
+    told otherwise: the same place whichever directory the server or an
+    operator command starts from (``$UNIMATCH_DATA_DIR``, else the user's
+    data directory)."""
+    env = os.environ
+    if env.get("UNIMATCH_DATA_DIR"):
+        return env["UNIMATCH_DATA_DIR"]
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "unimatch")
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """Everything the service can be told. Secrets are kept out of ``repr``."""
 
     port: int = 8000
     address: str = "127.0.0.1"
-    data_dir: str = "./data"
+    data_dir: str = dataclasses.field(default_factory=default_data_dir)
     mongo_url: str | None = dataclasses.field(default=None, repr=False)  # may hold a password
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     match_weekday: int = 0
@@ -45,27 +57,42 @@ class Config:
 
 
 def build_parser(prog: str = "server.py") -> argparse.ArgumentParser:
-    """The options shared by the server and the operator commands."""
+    """The server's options."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description="UniMatch: weekly introductions between university students.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    add_options(parser)
+    add_store_options(parser)
+    add_service_options(parser)
     return parser
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """Add every service option to ``parser`` (defaults from the environment)."""
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """Where the data is: what the server and every operator command need."""
+    env = os.environ
+    group = parser.add_argument_group("store")
+    group.add_argument("--data-dir", default=default_data_dir(),
+                       help="directory for the embedded database and the generated JWT secret "
+                            "(env UNIMATCH_DATA_DIR)")
+    group.add_argument("--mongo-url", default=env.get("MONGO_URL"),
+                       help="MongoDB URL (env MONGO_URL); database name from its path, "
+                            "default 'unimatch'. Without it an embedded nx-27017 server is used")
+    group.add_argument("--log-level", default=env.get("LOG_LEVEL", "INFO"),
+                       help="logging level (env LOG_LEVEL)")
+
+
+def add_timezone_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument("--timezone", default="Asia/Yekaterinburg",
+                        help="service time zone (IANA name) for the schedule and dates")
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """What only the running server uses (defaults from the environment)."""
     env = os.environ
     group = parser.add_argument_group("service")
     group.add_argument("--port", type=int, default=8000, help="HTTP port to listen on")
     group.add_argument("--address", default="127.0.0.1", help="address to bind")
-    group.add_argument("--data-dir", default="./data",
-                       help="directory for the embedded database and the generated JWT secret")
-    group.add_argument("--mongo-url", default=env.get("MONGO_URL"),
-                       help="MongoDB URL (env MONGO_URL); database name from its path, "
-                            "default 'unimatch'. Without it an embedded nx-27017 server is started")
     group.add_argument("--jwt-secret", default=env.get("JWT_SECRET"),
                        help="HS256 signing secret (env JWT_SECRET); generated once into "
                             "DATA_DIR/jwt-secret when unset")
@@ -75,14 +102,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--trust-proxy", action="store_true",
                        help="behind one reverse proxy: take the client address from the "
                             "last X-Forwarded-For entry (login throttling counts by address)")
-    group.add_argument("--log-level", default=env.get("LOG_LEVEL", "INFO"),
-                       help="logging level (env LOG_LEVEL)")
     rounds = parser.add_argument_group("matching schedule")
     rounds.add_argument("--match-weekday", default="monday",
                         help="weekday of the weekly round (name or 0=Monday..6)")
     rounds.add_argument("--match-time", default="10:00", help="time of the weekly round, HH:MM")
-    rounds.add_argument("--timezone", default="Asia/Yekaterinburg",
-                        help="service time zone (IANA name) for the schedule and dates")
+    add_timezone_option(rounds)
     rounds.add_argument("--tick-interval", type=float, default=1.0,
                         help="seconds between WebSocket countdown ticks")
     rounds.add_argument("--round-check-interval", type=float, default=5.0,
@@ -103,38 +127,41 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
-    """Validate parsed options into a :class:`Config`; raises ``ValueError``."""
+    """Validate parsed options into a :class:`Config`; raises ``ValueError``.
+    Options a command does not offer keep :class:`Config`'s defaults."""
     env = os.environ if environ is None else environ
+    given = {k: v for k, v in vars(args).items() if v is not None}
+    defaults = Config()
+    timezone = given.get("timezone", defaults.timezone)
     try:
-        zoneinfo.ZoneInfo(args.timezone)
+        zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone: {args.timezone!r}") from exc
-    if args.bcrypt_rounds < 4 or args.bcrypt_rounds > 31:
+        raise ValueError(f"unknown time zone: {timezone!r}") from exc
+    bcrypt_rounds = given.get("bcrypt_rounds", defaults.bcrypt_rounds)
+    if bcrypt_rounds < 4 or bcrypt_rounds > 31:
         raise ValueError("--bcrypt-rounds must be between 4 and 31")
-    if args.jwt_secret and len(args.jwt_secret.encode()) < 32:
+    jwt_secret = given.get("jwt_secret") or None
+    if jwt_secret and len(jwt_secret.encode()) < 32:
         raise ValueError("--jwt-secret / JWT_SECRET must be at least 32 bytes (HS256)")
-    if args.tick_interval <= 0 or args.round_check_interval <= 0:
+    intervals = (given.get("tick_interval", 1.0), given.get("round_check_interval", 1.0))
+    if min(intervals) <= 0:
         raise ValueError("intervals must be positive")
-    return Config(
-        port=args.port,
-        address=args.address,
-        data_dir=args.data_dir,
-        mongo_url=args.mongo_url or None,
-        jwt_secret=args.jwt_secret or None,
-        match_weekday=parse_weekday(args.match_weekday),
-        match_time=parse_time(args.match_time),
-        timezone=args.timezone,
-        cors_origins=_split_origins(args.cors_origins),
-        trust_proxy=args.trust_proxy,
-        tick_interval=args.tick_interval,
-        round_check_interval=args.round_check_interval,
-        access_lifetime=args.access_lifetime,
-        refresh_lifetime=args.refresh_lifetime,
-        bcrypt_rounds=args.bcrypt_rounds,
+    plain = {name: given[name] for name in (
+        "port", "address", "data_dir", "tick_interval", "round_check_interval",
+        "access_lifetime", "refresh_lifetime", "trust_proxy") if name in given}
+    return dataclasses.replace(
+        defaults, **plain,
+        mongo_url=given.get("mongo_url") or None,
+        jwt_secret=jwt_secret,
+        match_weekday=parse_weekday(given.get("match_weekday", "monday")),
+        match_time=parse_time(given.get("match_time", "10:00")),
+        timezone=timezone,
+        cors_origins=_split_origins(given.get("cors_origins", "")),
+        bcrypt_rounds=bcrypt_rounds,
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
-        telegram_bot_username=args.telegram_bot_username or None,
-        log_level=args.log_level.upper(),
+        telegram_bot_username=given.get("telegram_bot_username") or None,
+        log_level=given.get("log_level", defaults.log_level).upper(),
     )
 
 

@@ -89,5 +89,10 @@ class ServiceUnavailable(UniMatchError):
     """A part of the service this request needs is not running."""
 
 
+class NoDatabase(UniMatchError):
+    """There is no embedded database where one was expected (and creating
+    one was not asked for)."""
+
+
 class StoreUnavailable(ServiceUnavailable):
     """The database cannot be reached right now."""

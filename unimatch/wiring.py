@@ -10,6 +10,7 @@ every object here at startup, each one complete when it is handed out.
 import concurrent.futures
 import dataclasses
 import logging
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 from unimatch.alerts import MatchAlerts
@@ -19,12 +20,13 @@ from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
+from unimatch.errors import NoDatabase
 from unimatch.jobs import Every, PeriodicJobs
 from unimatch.origins import Origins
 from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
-from unimatch.store import Store
-from unimatch.store.embedded import EmbeddedMongo, running_url
+from unimatch.store import DEFAULT_DB_NAME, Store
+from unimatch.store.embedded import EmbeddedMongo, holds_database, running_url
 from unimatch.telegram.notices import round_notices
 from unimatch.telegram.notifier import TelegramNotifier, make_bot
 from unimatch.ws.hub import Hub
@@ -37,37 +39,50 @@ OUTBOX_POLL_SECONDS = 1.0
 
 
 class StoreRuntime:
-    """The open store and, without MONGO_URL, the embedded child behind it."""
+    """The open store and, without MONGO_URL, the embedded child behind it.
+    ``description`` says which store it is, for logs and operators."""
 
-    def __init__(self, store: Store, embedded: EmbeddedMongo | None):
+    def __init__(self, store: Store, embedded: EmbeddedMongo | None, description: str):
         self.store = store
         self.embedded = embedded
+        self.description = description
 
     @classmethod
-    async def open(cls, config: Config, share_embedded: bool = False) -> "StoreRuntime":
+    async def open(cls, config: Config, share_embedded: bool = False,
+                   create: bool = True) -> "StoreRuntime":
         """Connect to ``config.mongo_url``, or start the embedded server.
 
         ``share_embedded``: an operator command first looks for an embedded
-        server that a running service already started on the same data dir."""
+        server that a running service already started on the same data dir.
+        ``create`` False: refuse (:class:`NoDatabase`) to start an embedded
+        database where there is none yet, rather than make an empty one."""
         if config.mongo_url:
             store = await Store.connect(config.mongo_url)
-            logger.info("store: MongoDB at %s (database %s)", _redact(config.mongo_url), store.db.name)
-            return cls(store, None)
+            return cls._opened(store, None, f"MongoDB at {_redact(config.mongo_url)} "
+                                            f"(database {store.db.name})")
+        data_dir = os.path.abspath(config.data_dir)
         if share_embedded:
-            url = await running_url(config.data_dir)
+            url = await running_url(data_dir)
             if url:
                 store = await Store.connect(url)
-                logger.info("store: the running service's embedded nx-27017 at %s", url)
-                return cls(store, None)
-        embedded = EmbeddedMongo(config.data_dir)
+                return cls._opened(store, None, f"the running server's embedded nx-27017 "
+                                                f"in {data_dir}")
+        if not create and not holds_database(data_dir, DEFAULT_DB_NAME):
+            raise NoDatabase(data_dir)
+        embedded = EmbeddedMongo(data_dir)
         url = await embedded.start()
         try:
             store = await Store.connect(url)
         except BaseException:
             embedded.stop()
             raise
-        logger.info("store: embedded nx-27017 at %s (data in %s)", url, embedded.data_dir)
-        return cls(store, embedded)
+        return cls._opened(store, embedded, f"embedded nx-27017 in {data_dir}")
+
+    @classmethod
+    def _opened(cls, store: Store, embedded: EmbeddedMongo | None,
+                description: str) -> "StoreRuntime":
+        logger.info("store: %s", description)
+        return cls(store, embedded, description)
 
     async def close(self) -> None:
         await self.store.close()

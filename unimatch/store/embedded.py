@@ -116,6 +116,12 @@ class EmbeddedMongo:
         logger.info("embedded nx-27017 stopped (pid %d)", process.pid)
 
 
+def holds_database(data_dir: str, name: str) -> bool:
+    """Whether ``data_dir`` has an embedded database ``name`` (nx-27017
+    keeps one SQLite file per database)."""
+    return os.path.exists(os.path.join(data_dir, "db", f"{name}.db"))
+
+
 async def running_url(data_dir: str) -> str | None:
     """The URL of an embedded server another process runs on ``data_dir``,
     if one is up and answering."""
