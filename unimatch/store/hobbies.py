@@ -61,7 +61,7 @@ class Hobbies:
     async def seed_defaults(self, names: Sequence[str] = DEFAULT_HOBBIES) -> int:
         """On an empty collection, add the default list in one write;
         returns how many were added (names taken concurrently are skipped)."""
-        if await self._col.count_documents({}, limit=1):
+        if await self._col.find_one({}, {"_id": 1}) is not None:
             return 0
         ids = await self._counters.allocate("hobbies", len(names))
         rows = [{"_id": hobby_id, "name": name, "name_key": name.casefold()}

@@ -35,4 +35,4 @@ class Blacklist:
             raise TokenBlacklisted(jti) from exc
 
     async def contains(self, jti: str) -> bool:
-        return await self._col.count_documents({"_id": jti}, limit=1) > 0
+        return await self._col.find_one({"_id": jti}, {"_id": 1}) is not None

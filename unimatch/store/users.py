@@ -83,7 +83,9 @@ class Users:
         return None if doc is None else _read(doc)
 
     async def email_taken(self, email: str) -> bool:
-        return await self._col.count_documents({"email_key": email_key(email)}, limit=1) > 0
+        # find_one on the unique key, not a count: nx-27017 answers counts
+        # with a full scan, whatever the index.
+        return await self._col.find_one({"email_key": email_key(email)}, {"_id": 1}) is not None
 
     async def credentials(self, email: str) -> tuple[int, str] | None:
         """``(user_id, password_hash)`` for a login email, or None."""
@@ -160,7 +162,7 @@ class Users:
     async def _reclaim_stale_link(self, chat_id: int, owner_id: int, user_id: int) -> None:
         """Take over a link whose owner does not point back to the chat (a
         link written just before a crash); a live link raises TelegramIdTaken."""
-        if await self._col.count_documents({"_id": owner_id, "chat_id": chat_id}, limit=1):
+        if await self._col.find_one({"_id": owner_id, "chat_id": chat_id}, {"_id": 1}) is not None:
             raise TelegramIdTaken(chat_id)
         taken = await self._links.find_one_and_update(
             {"_id": chat_id, "user_id": owner_id}, {"$set": {"user_id": user_id}})
