@@ -63,8 +63,9 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
         default_handler_args=args,
         compress_response=True,
         # Pings find sockets whose client vanished without closing them.
+        # (Tornado caps the timeout at the interval, with a warning, if longer.)
         websocket_ping_interval=20,
-        websocket_ping_timeout=60,
+        websocket_ping_timeout=20,
         websocket_max_message_size=MAX_MESSAGE,
         static_path=str(PACKAGE_DIR / "static"),
         template_path=str(PACKAGE_DIR / "templates"),
