@@ -2,6 +2,7 @@
 restarted and stopped with SIGTERM; the ``unimatch`` operator commands."""
 
 import json
+import os
 import pathlib
 import signal
 import socket
@@ -81,6 +82,53 @@ def test_a_killed_server_leaves_no_embedded_orphan_and_restarts(start_embedded, 
     second = start_embedded()  # the same data dir starts again
     assert second.request("GET", "/users/api/hobby/all/")[0] == 200
     assert second.terminate() == 0
+
+
+def test_a_killed_server_takes_its_matcher_worker_and_resource_tracker_along(start_server):
+    server = start_server()
+    boss = server.register("boss@example.com", "correct-horse-7")
+    server.register("ann@example.com", "correct-horse-7")
+    assert server.cli("create-admin", "boss@example.com").returncode == 0
+    status, summary = server.request("POST", "/admin-api/create-pairs/", token=boss["access"])
+    assert status == 201, summary  # the matcher ran in its worker process
+    children = _children(server.process.pid)
+    kinds = {kind for kind in ("multiprocessing.spawn", "multiprocessing.resource_tracker")
+             for command in children.values() if kind in command}
+    assert len(kinds) == 2, children
+    try:
+        server.process.kill()  # SIGKILL: no chance to stop them itself
+        server.process.wait()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = {pid: command for pid, command in children.items() if _running(pid)}
+        assert not left, f"outlived the killed server: {left}"
+    finally:
+        for pid in children:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid):
+    """The processes whose parent is ``pid``: their command lines by pid."""
+    found = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found[int(entry.name)] = command
+    return found
+
+
+def _running(pid):
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_jwt_secret_is_private_and_survives_a_restart(start_embedded, tmp_path):
