@@ -90,10 +90,14 @@ class ServerProcess:
                                             env=self.env)
         self._wait_ready()
         if not self.mongo_url:
-            pid, url = (self.data_dir / "nx-27017.url").read_text().split()
-            assert url.startswith("mongodb://127.0.0.1:")
-            self.child_pid = int(pid)
+            self.child_pid = self.embedded_child()[0]
         return self
+
+    def embedded_child(self) -> tuple[int, str]:
+        """The embedded nx-27017 the server runs now: its pid and URL."""
+        pid, url = (self.data_dir / "nx-27017.url").read_text().split()
+        assert url.startswith("mongodb://%2F") and url.endswith(".sock/"), url  # a Unix socket
+        return int(pid), url
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT

@@ -1,21 +1,26 @@
 """The real processes: ``server.py`` with its embedded database, started,
 restarted and stopped with SIGTERM; the ``unimatch`` operator commands."""
 
+import asyncio
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from harness import SERVER, STOP_TIMEOUT, alive, clean_env
 
 from unimatch.config import build_parser
+from unimatch.store.embedded import EmbeddedMongo, answers_ping
 
 CLI = pathlib.Path(sys.executable).parent / "unimatch"
 
@@ -129,6 +134,107 @@ def _running(pid):
         return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return False
+
+
+@pytest.fixture
+def shared_parent():
+    """A directory every local user may enter (pytest's own are private):
+    what keeps them out of a data directory inside it is its own mode."""
+    parent = pathlib.Path(tempfile.mkdtemp(prefix="unimatch-shared-"))
+    parent.chmod(0o755)
+    yield parent
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+# Run as another user: which of the paths it may open (files) or connect
+# to (the socket).
+_OTHER_USER_PROBE = """
+import socket, sys
+for path in sys.argv[1:]:
+    try:
+        if path.endswith(".sock"):
+            socket.socket(socket.AF_UNIX).connect(path)
+        else:
+            open(path, "rb").close()
+        print("open", path)
+    except PermissionError:
+        print("denied", path)
+"""
+
+
+def test_the_embedded_database_is_private_to_the_service(start_server, shared_parent):
+    data = shared_parent / "data"
+    data.mkdir(mode=0o755)
+    (data / "nx-27017.log").write_text("written by an older version\n")  # 0644
+    server = start_server(embedded=True, jwt_secret=None, data_dir=data)
+    server.register("ann@example.com", "correct-horse-7")
+    child, url = server.embedded_child()
+    socket_path = urllib.parse.unquote(url.removeprefix("mongodb://").rstrip("/"))
+    assert pathlib.Path(socket_path).parent == data
+
+    modes = {path: stat.S_IMODE(path.lstat().st_mode) for path in [data, *data.rglob("*")]}
+    assert {p.name for p in modes} >= {"db", "unimatch.db", "unimatch.db-wal", "jwt-secret",
+                                       "nx-27017.log", "nx-27017.url", "nx-27017.sock"}
+    for path, mode in modes.items():
+        if path.is_dir():
+            assert mode == 0o700, f"{path}: {mode:04o}"
+        elif path.is_socket():
+            assert mode & 0o077 == 0, f"{path}: {mode:04o}"
+        else:
+            assert mode == 0o600, f"{path}: {mode:04o}"
+    assert _tcp_listeners(child) == [], "the database listens on TCP, open to every local user"
+    if os.geteuid() == 0 and os.path.exists("/usr/bin/python3"):
+        probe = subprocess.run(
+            ["/usr/bin/python3", "-c", _OTHER_USER_PROBE, socket_path,
+             str(data / "db" / "unimatch.db"), str(data / "db" / "unimatch.db-wal"),
+             str(data / "jwt-secret")],
+            user=65534, group=65534, extra_groups=[], capture_output=True, text=True,
+            timeout=30, check=True, cwd="/")
+        assert probe.stdout.split()[::2] == ["denied"] * 4, probe.stdout
+
+
+def test_a_data_dir_too_long_for_a_socket_path_gets_a_private_socket_dir(tmp_path):
+    data = tmp_path / ("d" * 60) / ("e" * 60)
+
+    async def start_and_stop():
+        embedded = EmbeddedMongo(str(data))
+        url = await embedded.start()
+        socket_dir = pathlib.Path(embedded.socket_path).parent
+        try:
+            assert await answers_ping(url)
+            assert socket_dir != data and stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
+        finally:
+            embedded.stop()
+        assert not socket_dir.exists()
+
+    loop = asyncio.new_event_loop()  # of its own: pytest-tornado keeps the current one
+    try:
+        loop.run_until_complete(start_and_stop())
+    finally:
+        loop.close()
+
+
+def _tcp_listeners(pid):
+    """The TCP ports process ``pid`` listens on."""
+    inodes = set()
+    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = pathlib.Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+                ports.append(int(fields[1].rpartition(":")[2], 16))
+    return ports
 
 
 def test_jwt_secret_is_private_and_survives_a_restart(start_embedded, tmp_path):
