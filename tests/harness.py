@@ -143,7 +143,8 @@ class ServerProcess:
     # -- the public API, for arranging data ------------------------------------
 
     def request(self, method: str, path: str, body=None, token=None):
-        """``(status, decoded JSON)``; never raises on 4xx/5xx."""
+        """``(status, decoded JSON)``; never raises on 4xx/5xx. The answer's
+        headers are kept in ``last_headers``."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Accept", "application/json")
@@ -153,8 +154,10 @@ class ServerProcess:
             req.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
+                self.last_headers = response.headers
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
+            self.last_headers = error.headers
             return error.code, json.loads(error.read() or b"null")
 
     def hobby_ids(self, *names: str) -> list[int]:

@@ -136,6 +136,33 @@ def _running(pid):
         return False
 
 
+def test_a_dead_database_child_is_restarted_and_meanwhile_requests_get_503(start_embedded):
+    server = start_embedded()
+    tokens = server.register("ann@example.com", "correct-horse-7")
+    data = server.data_dir
+    first_child = server.child_pid
+    # Its restarts fail until the test puts the database directory back.
+    (data / "db").rename(data / "db-aside")
+    (data / "db").write_text("not a directory")
+    os.kill(first_child, signal.SIGKILL)
+    status, body = _wait_for_status(server, "/users/api/hobby/all/", 503)
+    assert body == {"detail": "Service temporarily unavailable, try again later."}
+    assert int(server.last_headers["Retry-After"]) > 0
+    _wait_for_log(server, "embedded nx-27017 did not restart", times=2)  # it keeps trying
+    assert _wait_for_status(server, "/users/api/hobby/all/", 503)[0] == 503
+
+    (data / "db").unlink()
+    (data / "db-aside").rename(data / "db")
+    _wait_for_status(server, "/users/api/hobby/all/", 200)
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert (status, me["email"]) == (200, "ann@example.com"), "the data survived"
+    child, _ = server.embedded_child()
+    assert child != first_child and alive(child)
+    assert "embedded nx-27017 restarted" in server.log
+    assert server.terminate() == 0
+    assert not alive(child)
+
+
 @pytest.fixture
 def shared_parent():
     """A directory every local user may enter (pytest's own are private):
@@ -235,6 +262,24 @@ def _tcp_listeners(pid):
             if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
                 ports.append(int(fields[1].rpartition(":")[2], 16))
     return ports
+
+
+def _wait_for_status(server, path, status, timeout=90.0):
+    """Ask ``path`` until it answers ``status``; that answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = server.request("GET", path)
+        if answer[0] == status:
+            return answer
+        assert time.monotonic() < deadline, f"{path} never answered {status}: {answer}"
+        time.sleep(0.2)
+
+
+def _wait_for_log(server, text, times=1, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while server.log.count(text) < times:
+        assert time.monotonic() < deadline, f"{text!r} not logged {times} times:\n{server.log}"
+        time.sleep(0.2)
 
 
 def test_jwt_secret_is_private_and_survives_a_restart(start_embedded, tmp_path):

@@ -65,6 +65,9 @@ class StoreRuntime:
         except BaseException:
             embedded.stop()
             raise
+        # The child comes back on the same socket path, where the client
+        # finds it again: no new client, no lost handles.
+        embedded.supervise()
         logger.info("store: embedded nx-27017 at %s (data in %s)", url, embedded.data_dir)
         return cls(store, embedded)
 

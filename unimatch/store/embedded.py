@@ -1,5 +1,6 @@
 """The embedded default database: an ``nx-27017`` child process (MongoDB's
-wire protocol over SQLite) on a Unix socket in the private data directory."""
+wire protocol over SQLite) on a Unix socket in the private data directory,
+restarted whenever it dies."""
 
 import asyncio
 import logging
@@ -26,6 +27,14 @@ DB_DIR = "db"
 #: What the data directory holds of ours (made private at every start).
 OWNED = (DB_DIR, LOG_FILE, URL_FILE, "jwt-secret")
 _MAX_SOCKET_PATH = 107  # bytes in sockaddr_un.sun_path, less the final NUL
+
+# Restarts: the first half a second after the child died, doubling while
+# it keeps failing (a start that fails, or a crash soon after one) up to
+# half a minute; a child that stayed up a minute starts the count afresh.
+RESTART_DELAY = 0.5
+MAX_RESTART_DELAY = 30.0
+STABLE_AFTER = 60.0
+_POLL = 0.2
 
 # nx-27017's command line serves TCP only, with no authentication, so any
 # local user could connect. Its connection handler works on any stream, so
@@ -66,18 +75,22 @@ asyncio.run(serve())
 
 
 class EmbeddedMongo:
-    """Starts, health-checks and stops one nx-27017 server.
+    """Starts, health-checks, restarts and stops one nx-27017 server.
 
     Its SQLite files live in ``data_dir/db`` (one file per database), so
-    data survives restarts of the service."""
+    data survives restarts of the service and of the child. The socket
+    path never changes while the service runs, so the driver reconnects to
+    a restarted child by itself."""
 
     def __init__(self, data_dir: str, start_timeout: float = 20.0):
         self.data_dir = os.path.abspath(data_dir)
         self.start_timeout = start_timeout
         self.socket_path = os.path.join(self.data_dir, SOCKET_FILE)
         self.process: subprocess.Popen | None = None
+        self.restarts = 0
         self._log: BinaryIO | None = None
         self._socket_dir: str | None = None  # a private temp dir, when the data dir's path is too long
+        self._supervisor: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -94,6 +107,12 @@ class EmbeddedMongo:
             self.socket_path = os.path.join(self._socket_dir, SOCKET_FILE)
         await self._launch()
         return self.url
+
+    def supervise(self) -> None:
+        """From now until :meth:`stop`, restart the child whenever it exits.
+        Meanwhile the store answers StoreUnavailable (503 with Retry-After)."""
+        if self._supervisor is None:
+            self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
 
     async def _launch(self) -> None:
         try:
@@ -139,8 +158,40 @@ class EmbeddedMongo:
                 raise RuntimeError("nx-27017 did not answer ping in time")
             await asyncio.sleep(0.1)
 
+    async def _supervise(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while True:
+            started = loop.time()
+            while self.process is not None and self.process.poll() is None:
+                await asyncio.sleep(_POLL)
+            code = None if self.process is None else self.process.returncode
+            self._terminate()  # reaped already: this closes its log
+            failures = 1 if loop.time() - started > STABLE_AFTER else failures + 1
+            down = loop.time()
+            while True:
+                delay = min(RESTART_DELAY * 2 ** (failures - 1), MAX_RESTART_DELAY)
+                logger.error("embedded nx-27017 is down (exit code %s); restarting in %.1f s",
+                             code, delay)
+                await asyncio.sleep(delay)
+                try:
+                    await self._launch()
+                    break
+                except (OSError, RuntimeError) as exc:
+                    code = None
+                    failures += 1
+                    logger.error("embedded nx-27017 did not restart: %s", exc)
+            self.restarts += 1
+            logger.warning("embedded nx-27017 restarted (pid %d, restart %d) after %.1f s down",
+                           self.process.pid if self.process else -1, self.restarts,
+                           loop.time() - down)
+
     def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the child and wait for it (kill after ``timeout``)."""
+        """Stop supervising, terminate the child and wait for it (kill after
+        ``timeout``)."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            self._supervisor = None
         self._terminate(timeout)
         for path in (self._url_file, self.socket_path):
             try:
