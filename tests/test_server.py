@@ -2,6 +2,7 @@
 restarted and stopped with SIGTERM; the ``unimatch`` operator commands."""
 
 import asyncio
+import contextlib
 import json
 import os
 import pathlib
@@ -17,7 +18,8 @@ import urllib.parse
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from harness import SERVER, STOP_TIMEOUT, alive, clean_env
+from filesystems import tmpfs
+from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port
 
 from unimatch.config import build_parser
 from unimatch.store.embedded import EmbeddedMongo, answers_ping
@@ -49,6 +51,29 @@ def test_bad_option_is_a_usage_error(tmp_path):
                             env=clean_env(), timeout=30, check=False)
     assert result.returncode == 2
     assert "Mars/Olympus" in result.stderr
+
+
+@pytest.mark.parametrize("problem, store", [("a file", "embedded"), ("read-only", "embedded"),
+                                            ("read-only", "MONGO_URL")])
+def test_an_unusable_data_dir_is_one_clear_line_and_exit_code_1(tmp_path, problem, store,
+                                                                 mongo_url, db_name):
+    # With MONGO_URL the data dir holds the generated JWT secret.
+    env = clean_env({"MONGO_URL": f"{mongo_url.rstrip('/')}/{db_name}"} if store == "MONGO_URL" else {})
+    with contextlib.ExitStack() as stack:
+        if problem == "a file":
+            data_dir = tmp_path / "data"
+            data_dir.write_text("not a directory")
+        else:
+            data_dir = stack.enter_context(tmpfs(tmp_path / "data", read_only=True))
+        result = subprocess.run([sys.executable, str(SERVER), "--data-dir", str(data_dir),
+                                 "--port", str(free_port())], capture_output=True, text=True,
+                                env=env, timeout=60, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, result.stderr
+    reason = "not a directory" if problem == "a file" else "Read-only file system"
+    assert f"data directory {data_dir} is not usable: {reason}" in errors[0]
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_the_child(start_embedded, tmp_path):
