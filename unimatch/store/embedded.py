@@ -24,8 +24,9 @@ URL_FILE = "nx-27017.url"
 LOG_FILE = "nx-27017.log"
 SOCKET_FILE = "nx-27017.sock"
 DB_DIR = "db"
-#: What the data directory holds of ours (made private at every start).
-OWNED = (DB_DIR, LOG_FILE, URL_FILE, "jwt-secret")
+#: What the data directory holds of the database's (made private at every
+#: start: an older version left them readable by all).
+OWNED = (DB_DIR, LOG_FILE, URL_FILE)
 _MAX_SOCKET_PATH = 107  # bytes in sockaddr_un.sun_path, less the final NUL
 
 # Restarts: the first half a second after the child died, doubling while
@@ -169,16 +170,15 @@ class EmbeddedMongo:
             self._terminate()  # reaped already: this closes its log
             failures = 1 if loop.time() - started > STABLE_AFTER else failures + 1
             down = loop.time()
+            logger.error("embedded nx-27017 exited with code %s", code)
             while True:
                 delay = min(RESTART_DELAY * 2 ** (failures - 1), MAX_RESTART_DELAY)
-                logger.error("embedded nx-27017 is down (exit code %s); restarting in %.1f s",
-                             code, delay)
+                logger.warning("restarting embedded nx-27017 in %.1f s", delay)
                 await asyncio.sleep(delay)
                 try:
                     await self._launch()
                     break
                 except (OSError, RuntimeError) as exc:
-                    code = None
                     failures += 1
                     logger.error("embedded nx-27017 did not restart: %s", exc)
             self.restarts += 1
