@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import parse_config
+from unimatch.datadir import prepare_data_dir
 from unimatch.errors import StoreUnavailable
 from unimatch.matching.pool import matcher_pool
 from unimatch.wiring import StoreRuntime, build_realtime, build_services
@@ -25,6 +26,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     # Handlers first: a SIGTERM during startup still stops everything in order.
     stop = _stop_on_signals()
     try:
+        if not (config.mongo_url and config.jwt_secret):  # the data dir holds one or the other
+            prepare_data_dir(config.data_dir)
         runtime = await StoreRuntime.open(config)
     except (StoreUnavailable, RuntimeError) as exc:
         logger.error("cannot start: %s", exc)

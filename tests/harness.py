@@ -90,10 +90,14 @@ class ServerProcess:
                                             env=self.env)
         self._wait_ready()
         if not self.mongo_url:
-            pid, url = (self.data_dir / "nx-27017.url").read_text().split()
-            assert url.startswith("mongodb://127.0.0.1:")
-            self.child_pid = int(pid)
+            self.child_pid = self.embedded_child()[0]
         return self
+
+    def embedded_child(self) -> tuple[int, str]:
+        """The embedded nx-27017 the server runs now: its pid and URL."""
+        pid, url = (self.data_dir / "nx-27017.url").read_text().split()
+        assert url.startswith("mongodb://%2F") and url.endswith(".sock/"), url  # a Unix socket
+        return int(pid), url
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -139,7 +143,8 @@ class ServerProcess:
     # -- the public API, for arranging data ------------------------------------
 
     def request(self, method: str, path: str, body=None, token=None):
-        """``(status, decoded JSON)``; never raises on 4xx/5xx."""
+        """``(status, decoded JSON)``; never raises on 4xx/5xx. The answer's
+        headers are kept in ``last_headers``."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Accept", "application/json")
@@ -149,8 +154,10 @@ class ServerProcess:
             req.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
+                self.last_headers = response.headers
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
+            self.last_headers = error.headers
             return error.code, json.loads(error.read() or b"null")
 
     def hobby_ids(self, *names: str) -> list[int]:

@@ -104,8 +104,9 @@ def new_page(browser, servers, request):
     """``new_page(**context_options)``: a page in a fresh browser context (its
     own localStorage, like another person's phone). Requests leaving the
     test server are refused and recorded in ``page.external_requests``;
-    uncaught script errors fail the test."""
-    contexts, pages, script_errors = [], [], []
+    uncaught script errors and Content-Security-Policy violations fail the
+    test."""
+    contexts, pages, script_errors, csp_violations = [], [], [], []
 
     def make(**options):
         context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
@@ -119,6 +120,9 @@ def new_page(browser, servers, request):
             route.abort()
         context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)"), refuse)
         page.on("pageerror", lambda error: script_errors.append(str(error)))
+        # Chromium reports each request or script the policy refused on the console.
+        page.on("console", lambda message: csp_violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
         pages.append(page)
         return page
 
@@ -129,6 +133,7 @@ def new_page(browser, servers, request):
     for context in contexts:
         context.close()
     assert not script_errors, f"uncaught errors in the page: {script_errors}"
+    assert not csp_violations, f"refused by the page's security policy: {csp_violations}"
 
 
 # --------------------------------------------------------------- helpers
@@ -445,6 +450,46 @@ def test_telegram_link_through_the_login_widget_callback(serve, new_page):
     expect(section.locator('[data-role="tg-status"]')).to_contain_text("Telegram привязан")
     status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
     assert me["chat_id"] == 777001
+
+
+# What Telegram's telegram-widget.js does with the script element that loads
+# it, in short: data-onauth becomes a function through eval, and an iframe
+# from oauth.telegram.org takes the element's place (the iframe's "auth_user"
+# message calls that function; here the test calls it).
+WIDGET_STAND_IN = """
+(() => {
+  const script = document.currentScript;
+  const onAuth = eval("(function(user){" + script.getAttribute("data-onauth") + "})");
+  const frame = document.createElement("iframe");
+  frame.src = "https://oauth.telegram.org/embed/" + script.dataset.telegramLogin
+    + "?origin=" + encodeURIComponent(location.origin);
+  frame.style.border = "none";
+  script.parentNode.insertBefore(frame, script);
+  window.telegramWidgetAuth = onAuth;
+})();
+"""
+
+
+def test_the_login_widget_works_under_the_page_security_policy(serve, new_page):
+    server = serve(extra_args=["--telegram-bot-username", "unimatch_test_bot"],
+                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9"})
+    server.register("vera@example.com", PASSWORD, first_name="Вера")
+    page = new_page()
+    page.route("https://telegram.org/js/telegram-widget.js?22",
+               lambda route: route.fulfill(status=200, content_type="text/javascript",
+                                           body=WIDGET_STAND_IN))
+    page.goto(server.url + "/")
+    log_in(page, "vera@example.com", PASSWORD)
+    section = page.locator("#telegram-section")
+    expect(section.locator("iframe")).to_have_attribute(
+        "src", re.compile(r"^https://oauth\.telegram\.org/embed/unimatch_test_bot\?origin="))
+    good = sign_login({"id": 777002, "first_name": "Vera", "auth_date": int(time.time())}, BOT_TOKEN)
+    page.evaluate("payload => window.telegramWidgetAuth(payload)", good)
+    expect(section.locator('[data-role="tg-message"]')).to_have_text("Готово: Telegram привязан.")
+    # The frame's own page is refused here (tests never reach the internet),
+    # but the policy let it be asked for.
+    assert any(url.startswith("https://oauth.telegram.org/embed/")
+               for url in page.external_requests)
 
 
 def test_telegram_explained_when_no_bot_is_configured(serve, new_page):

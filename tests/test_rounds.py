@@ -7,7 +7,8 @@ import pytest
 from cohorts import register_cohort
 from crashes import Crash, Stall, crash_at
 
-from unimatch.rounds import CLAIMED, PLANNED, RoundService, slot_key
+from unimatch.rounds import CLAIMED, PAIRED, PLANNED, RoundService, slot_key
+from unimatch.telegram.notices import RoundNotices
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg has no DST
 
@@ -204,3 +205,79 @@ async def test_shutdown_releases_a_running_round_for_an_immediate_retry(
     assert (await store.rounds.get(slot_key(slot)))["state"] == "done"
     stall.resume()
     assert await running is None, "the released round is not ours any more"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_manual_round_cut_off_by_a_crash_is_finished_by_another_process(
+        api, services, clock, store, matcher_pool):
+    users = await register_cohort(api, 6)
+    for i, user in enumerate(users[:4]):
+        await store.users.link_telegram(user["user"]["id"], 5000 + i)
+    # Staff ran create-pairs; the process died after writing the pairs,
+    # before queueing any Telegram notice.
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed",
+                           notices=RoundNotices(store, clock), checkpoint=crash_at(PAIRED))
+    with pytest.raises(Crash):
+        await crashed.run_now()
+    [round_doc] = await store.db["rounds"].find({}).to_list(None)
+    assert round_doc["manual"] and round_doc["state"] == "running"
+    assert await store.db["outbox"].count_documents({}) == 0
+
+    survivor = RoundService(store, services.schedule, clock, matcher_pool, owner="survivor",
+                            notices=RoundNotices(store, clock))
+    await survivor.check()
+    assert (await store.rounds.get(round_doc["_id"]))["state"] == "running", "its lease still holds"
+    clock.advance(40)
+    await survivor.check()
+    finished = await store.rounds.get(round_doc["_id"])
+    assert finished["state"] == "done" and finished["attempts"] == 2
+    assert finished["summary"]["round"] == round_doc["number"]
+    assert await store.db["pairs"].count_documents({}) == 3, "the saved plan, not a second one"
+    assert await store.db["outbox"].count_documents({}) == 4
+    assert await store.db["rounds"].count_documents({}) == 1, "no extra round"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_crashed_round_is_finished_within_a_minute(api, services, clock, store,
+                                                           matcher_pool):
+    await register_cohort(api, 4)
+    await store.rounds.first_seen(clock.timestamp())
+    slot = _monday_after(clock)
+    crashed = RoundService(store, services.schedule, clock, matcher_pool, owner="crashed",
+                           checkpoint=crash_at(PLANNED))
+    with pytest.raises(Crash):
+        await crashed.run_due()
+    clock.advance(40)  # a restart and one round check later
+    restarted = RoundService(store, services.schedule, clock, matcher_pool, owner="restarted")
+    await restarted.check()
+    assert (await store.rounds.get(slot_key(slot)))["state"] == "done"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_live_owner_keeps_its_round_past_the_lease_by_renewing(
+        api, services, clock, store, matcher_pool):
+    await register_cohort(api, 4)
+    stall = Stall(CLAIMED)
+    slow = RoundService(store, services.schedule, clock, matcher_pool, owner="slow",
+                        lease=30, renew_every=0.01, checkpoint=stall)
+    running = asyncio.ensure_future(slow.run_now())
+    await stall.reached.wait()
+    [claimed] = await store.db["rounds"].find({}).to_list(None)
+    for _ in range(3):  # 75 s in all: well past one lease, never past a renewal
+        clock.advance(25)
+        await _renewed_past(store, claimed["_id"], clock.timestamp())
+    other = RoundService(store, services.schedule, clock, matcher_pool, owner="other")
+    assert await other.finish_abandoned() == []
+    stall.resume()
+    summary = await running
+    assert summary["round"] == claimed["number"]
+    assert (await store.rounds.get(claimed["_id"]))["attempts"] == 1
+
+
+async def _renewed_past(store, slot, moment, timeout=30.0):
+    """Wait until the owner has renewed ``slot``'s lease beyond ``moment``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (await store.rounds.get(slot))["lease_until"] <= moment:
+        assert loop.time() < deadline, "the owner never renewed its lease"
+        await asyncio.sleep(0.01)

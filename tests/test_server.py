@@ -1,20 +1,28 @@
 """The real processes: ``server.py`` with its embedded database, started,
 restarted and stopped with SIGTERM; the ``unimatch`` operator commands."""
 
+import asyncio
+import contextlib
 import json
+import os
 import pathlib
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from harness import SERVER, STOP_TIMEOUT, alive, clean_env
+from filesystems import tmpfs
+from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port
 
 from unimatch.config import build_parser
+from unimatch.store.embedded import EmbeddedMongo, answers_ping
 
 CLI = pathlib.Path(sys.executable).parent / "unimatch"
 
@@ -43,6 +51,29 @@ def test_bad_option_is_a_usage_error(tmp_path):
                             env=clean_env(), timeout=30, check=False)
     assert result.returncode == 2
     assert "Mars/Olympus" in result.stderr
+
+
+@pytest.mark.parametrize("problem, store", [("a file", "embedded"), ("read-only", "embedded"),
+                                            ("read-only", "MONGO_URL")])
+def test_an_unusable_data_dir_is_one_clear_line_and_exit_code_1(tmp_path, problem, store,
+                                                                 mongo_url, db_name):
+    # With MONGO_URL the data dir holds the generated JWT secret.
+    env = clean_env({"MONGO_URL": f"{mongo_url.rstrip('/')}/{db_name}"} if store == "MONGO_URL" else {})
+    with contextlib.ExitStack() as stack:
+        if problem == "a file":
+            data_dir = tmp_path / "data"
+            data_dir.write_text("not a directory")
+        else:
+            data_dir = stack.enter_context(tmpfs(tmp_path / "data", read_only=True))
+        result = subprocess.run([sys.executable, str(SERVER), "--data-dir", str(data_dir),
+                                 "--port", str(free_port())], capture_output=True, text=True,
+                                env=env, timeout=60, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, result.stderr
+    reason = "not a directory" if problem == "a file" else "Read-only file system"
+    assert f"data directory {data_dir} is not usable: {reason}" in errors[0]
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_the_child(start_embedded, tmp_path):
@@ -81,6 +112,199 @@ def test_a_killed_server_leaves_no_embedded_orphan_and_restarts(start_embedded, 
     second = start_embedded()  # the same data dir starts again
     assert second.request("GET", "/users/api/hobby/all/")[0] == 200
     assert second.terminate() == 0
+
+
+def test_a_killed_server_takes_its_matcher_worker_and_resource_tracker_along(start_server):
+    server = start_server()
+    boss = server.register("boss@example.com", "correct-horse-7")
+    server.register("ann@example.com", "correct-horse-7")
+    assert server.cli("create-admin", "boss@example.com").returncode == 0
+    status, summary = server.request("POST", "/admin-api/create-pairs/", token=boss["access"])
+    assert status == 201, summary  # the matcher ran in its worker process
+    children = _children(server.process.pid)
+    kinds = {kind for kind in ("multiprocessing.spawn", "multiprocessing.resource_tracker")
+             for command in children.values() if kind in command}
+    assert len(kinds) == 2, children
+    try:
+        server.process.kill()  # SIGKILL: no chance to stop them itself
+        server.process.wait()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = {pid: command for pid, command in children.items() if _running(pid)}
+        assert not left, f"outlived the killed server: {left}"
+    finally:
+        for pid in children:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid):
+    """The processes whose parent is ``pid``: their command lines by pid."""
+    found = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found[int(entry.name)] = command
+    return found
+
+
+def _running(pid):
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_dead_database_child_is_restarted_and_meanwhile_requests_get_503(start_embedded):
+    server = start_embedded()
+    tokens = server.register("ann@example.com", "correct-horse-7")
+    data = server.data_dir
+    first_child = server.child_pid
+    # Its restarts fail until the test puts the database directory back.
+    (data / "db").rename(data / "db-aside")
+    (data / "db").write_text("not a directory")
+    os.kill(first_child, signal.SIGKILL)
+    status, body = _wait_for_status(server, "/users/api/hobby/all/", 503)
+    assert body == {"detail": "Service temporarily unavailable, try again later."}
+    assert int(server.last_headers["Retry-After"]) > 0
+    _wait_for_log(server, "embedded nx-27017 did not restart", times=2)  # it keeps trying
+    assert _wait_for_status(server, "/users/api/hobby/all/", 503)[0] == 503
+
+    (data / "db").unlink()
+    (data / "db-aside").rename(data / "db")
+    _wait_for_status(server, "/users/api/hobby/all/", 200)
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert (status, me["email"]) == (200, "ann@example.com"), "the data survived"
+    child, _ = server.embedded_child()
+    assert child != first_child and alive(child)
+    assert "embedded nx-27017 restarted" in server.log
+    assert server.terminate() == 0
+    assert not alive(child)
+
+
+@pytest.fixture
+def shared_parent():
+    """A directory every local user may enter (pytest's own are private):
+    what keeps them out of a data directory inside it is its own mode."""
+    parent = pathlib.Path(tempfile.mkdtemp(prefix="unimatch-shared-"))
+    parent.chmod(0o755)
+    yield parent
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+# Run as another user: which of the paths it may open (files) or connect
+# to (the socket).
+_OTHER_USER_PROBE = """
+import socket, sys
+for path in sys.argv[1:]:
+    try:
+        if path.endswith(".sock"):
+            socket.socket(socket.AF_UNIX).connect(path)
+        else:
+            open(path, "rb").close()
+        print("open", path)
+    except PermissionError:
+        print("denied", path)
+"""
+
+
+def test_the_embedded_database_is_private_to_the_service(start_server, shared_parent):
+    data = shared_parent / "data"
+    data.mkdir(mode=0o755)
+    (data / "nx-27017.log").write_text("written by an older version\n")  # 0644
+    server = start_server(embedded=True, jwt_secret=None, data_dir=data)
+    server.register("ann@example.com", "correct-horse-7")
+    child, url = server.embedded_child()
+    socket_path = urllib.parse.unquote(url.removeprefix("mongodb://").rstrip("/"))
+    assert pathlib.Path(socket_path).parent == data
+
+    modes = {path: stat.S_IMODE(path.lstat().st_mode) for path in [data, *data.rglob("*")]}
+    assert {p.name for p in modes} >= {"db", "unimatch.db", "unimatch.db-wal", "jwt-secret",
+                                       "nx-27017.log", "nx-27017.url", "nx-27017.sock"}
+    for path, mode in modes.items():
+        if path.is_dir():
+            assert mode == 0o700, f"{path}: {mode:04o}"
+        elif path.is_socket():
+            assert mode & 0o077 == 0, f"{path}: {mode:04o}"
+        else:
+            assert mode == 0o600, f"{path}: {mode:04o}"
+    assert _tcp_listeners(child) == [], "the database listens on TCP, open to every local user"
+    if os.geteuid() == 0 and os.path.exists("/usr/bin/python3"):
+        probe = subprocess.run(
+            ["/usr/bin/python3", "-c", _OTHER_USER_PROBE, socket_path,
+             str(data / "db" / "unimatch.db"), str(data / "db" / "unimatch.db-wal"),
+             str(data / "jwt-secret")],
+            user=65534, group=65534, extra_groups=[], capture_output=True, text=True,
+            timeout=30, check=True, cwd="/")
+        assert probe.stdout.split()[::2] == ["denied"] * 4, probe.stdout
+
+
+def test_a_data_dir_too_long_for_a_socket_path_gets_a_private_socket_dir(tmp_path):
+    data = tmp_path / ("d" * 60) / ("e" * 60)
+
+    async def start_and_stop():
+        embedded = EmbeddedMongo(str(data))
+        url = await embedded.start()
+        socket_dir = pathlib.Path(embedded.socket_path).parent
+        try:
+            assert await answers_ping(url)
+            assert socket_dir != data and stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
+        finally:
+            embedded.stop()
+        assert not socket_dir.exists()
+
+    loop = asyncio.new_event_loop()  # of its own: pytest-tornado keeps the current one
+    try:
+        loop.run_until_complete(start_and_stop())
+    finally:
+        loop.close()
+
+
+def _tcp_listeners(pid):
+    """The TCP ports process ``pid`` listens on."""
+    inodes = set()
+    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = pathlib.Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+                ports.append(int(fields[1].rpartition(":")[2], 16))
+    return ports
+
+
+def _wait_for_status(server, path, status, timeout=90.0):
+    """Ask ``path`` until it answers ``status``; that answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = server.request("GET", path)
+        if answer[0] == status:
+            return answer
+        assert time.monotonic() < deadline, f"{path} never answered {status}: {answer}"
+        time.sleep(0.2)
+
+
+def _wait_for_log(server, text, times=1, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while server.log.count(text) < times:
+        assert time.monotonic() < deadline, f"{text!r} not logged {times} times:\n{server.log}"
+        time.sleep(0.2)
 
 
 def test_jwt_secret_is_private_and_survives_a_restart(start_embedded, tmp_path):

@@ -4,6 +4,7 @@ import pathlib
 
 import tornado.web
 
+from unimatch.handlers.access_log import log_request
 from unimatch.handlers.accounts import (
     MeHandler,
     RegisterHandler,
@@ -61,6 +62,7 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
         handlers,
         default_handler_class=NotFoundHandler,
         default_handler_args=args,
+        log_function=log_request,
         compress_response=True,
         # Pings find sockets whose client vanished without closing them.
         # (Tornado caps the timeout at the interval, with a warning, if longer.)

@@ -86,7 +86,11 @@ class TelegramIdTaken(UniMatchError):
 
 
 class ServiceUnavailable(UniMatchError):
-    """A part of the service this request needs is not running."""
+    """A part of the service this request needs is not running.
+    ``retry_after``: seconds a client should wait before trying again
+    (None: unknown)."""
+
+    retry_after: int | None = None
 
 
 class NoDatabase(UniMatchError):
@@ -95,4 +99,7 @@ class NoDatabase(UniMatchError):
 
 
 class StoreUnavailable(ServiceUnavailable):
-    """The database cannot be reached right now."""
+    """The database cannot be reached or cannot write right now (it is
+    restarting, or its disk is full): worth a retry in a few seconds."""
+
+    retry_after = 5

@@ -20,7 +20,11 @@ from unimatch.telegram.notices import RoundNotices
 
 logger = logging.getLogger(__name__)
 
-LEASE = 300.0  # seconds a claimed round stays ours without renewal
+# A claimed round stays ours for LEASE seconds unless renewed; its owner
+# renews it every RENEW_EVERY seconds while it runs. A short lease is what
+# makes a crash cheap: whoever checks next finishes the round once it runs out.
+LEASE = 30.0
+RENEW_EVERY = 10.0
 
 #: The steps of a round, in order; a checkpoint runs after each.
 CLAIMED, PLANNED, PAIRED, NOTIFIED = "claimed", "planned", "paired", "notified"
@@ -44,7 +48,8 @@ class RoundService:
     def __init__(self, store: Store, schedule: Schedule, clock: Clock,
                  executor: concurrent.futures.Executor | None = None, *,
                  notices: RoundNotices | None = None, owner: str | None = None,
-                 lease: float = LEASE, checkpoint: Checkpoint = _no_checkpoint):
+                 lease: float = LEASE, renew_every: float = RENEW_EVERY,
+                 checkpoint: Checkpoint = _no_checkpoint):
         self.store = store
         self.schedule = schedule
         self.clock = clock
@@ -52,8 +57,11 @@ class RoundService:
         self.notices = notices
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
+        self.renew_every = renew_every
         self._checkpoint = checkpoint
-        self._running: str | None = None
+        # Rounds running here, each with the task renewing its lease (a
+        # manual round may run beside a scheduled one).
+        self._running: dict[str, asyncio.Future] = {}
         self._first_seen: float | None = None  # set once per database, so cached
 
     async def run_due(self) -> dict | None:
@@ -66,10 +74,13 @@ class RoundService:
             self._first_seen = await self.store.rounds.first_seen(now.timestamp())
         if slot_time.timestamp() < self._first_seen:
             return None
-        existing = await self.store.rounds.get(slot_key(slot_time))
+        slot = slot_key(slot_time)
+        if slot in self._running:
+            return None
+        existing = await self.store.rounds.get(slot)
         if existing and (existing["state"] == "done" or existing["lease_until"] >= now.timestamp()):
             return None
-        return await self._claim_and_run(slot_key(slot_time), slot_time, manual=False)
+        return await self._claim_and_run(slot, slot_time, manual=False)
 
     async def run_now(self) -> dict:
         """Run an extra round immediately (operators and staff)."""
@@ -80,16 +91,36 @@ class RoundService:
             raise RuntimeError("the manual round could not be claimed")
         return summary
 
+    async def finish_abandoned(self) -> list[dict]:
+        """Finish every round, manual or scheduled, whose owner stopped
+        renewing its lease (a crash, a kill, a lost database): with its saved
+        plan when it has one. The summaries of the rounds finished here."""
+        finished = []
+        for doc in await self.store.rounds.abandoned(self.clock.timestamp()):
+            if doc["_id"] in self._running:
+                continue  # ours, late renewing (a stalled loop): not a second run
+            logger.warning("round %d (%s) was abandoned by %s; finishing it", doc["number"],
+                           doc["_id"], doc["owner"])
+            slot_time = dt.datetime.fromtimestamp(doc["scheduled_for"], dt.UTC)
+            summary = await self._claim_and_run(doc["_id"], slot_time, manual=doc.get("manual", False))
+            if summary is not None:
+                finished.append(summary)
+        return finished
+
     async def check(self) -> None:
-        """The periodic entry point: log, never raise (PeriodicCallback would
-        swallow it anyway, without context)."""
+        """The periodic entry point: abandoned rounds first (their pairs are
+        history for the next one), then the scheduled round if it is due.
+        Logs, never raises (PeriodicCallback would swallow it anyway,
+        without context)."""
         try:
+            summaries = await self.finish_abandoned()
             summary = await self.run_due()
         except Exception:
-            logger.exception("scheduled round check failed; will retry")
+            logger.exception("round check failed; will retry")
             return
-        if summary:
-            logger.info("round %d done: %s", summary["round"], summary)
+        for done in [*summaries, summary]:
+            if done:
+                logger.info("round %d done: %s", done["round"], done)
 
     async def _claim_and_run(self, slot: str, slot_time: dt.datetime, manual: bool) -> dict | None:
         now = self.clock.timestamp()
@@ -101,21 +132,21 @@ class RoundService:
             return None
         logger.info("round %d (%s) claimed by %s, attempt %d", round_doc["number"], slot,
                     self.owner, round_doc.get("attempts", 1))
-        keeper = asyncio.ensure_future(self._keep_lease(slot))
-        self._running = slot
+        keeper = self._running[slot] = asyncio.ensure_future(self._keep_lease(slot))
         try:
             await self._checkpoint(CLAIMED, round_doc["number"])
             return await self._run(slot, slot_time, round_doc)
         finally:
-            self._running = None
+            del self._running[slot]
             keeper.cancel()
 
     async def release(self) -> None:
-        """Give up the round in progress (shutting down): its lease ends now,
-        so the next start, here or elsewhere, finishes it at once."""
-        if self._running is not None:
-            await self.store.rounds.renew(self._running, self.owner, 0)
-            logger.info("released unfinished round %s for a retry", self._running)
+        """Give up the rounds in progress (shutting down): their leases end
+        now, so the next start, here or elsewhere, finishes them at once."""
+        for slot, keeper in list(self._running.items()):
+            keeper.cancel()
+            await self.store.rounds.renew(slot, self.owner, 0)
+            logger.info("released unfinished round %s for a retry", slot)
 
     async def _run(self, slot: str, slot_time: dt.datetime, round_doc: dict) -> dict | None:
         number = round_doc["number"]
@@ -162,9 +193,11 @@ class RoundService:
 
     async def _keep_lease(self, slot: str) -> None:
         while True:
-            await asyncio.sleep(self.lease / 5)
+            await asyncio.sleep(self.renew_every)
             try:
-                await self.store.rounds.renew(slot, self.owner, self.clock.timestamp() + self.lease)
+                if not await self.store.rounds.renew(slot, self.owner,
+                                                     self.clock.timestamp() + self.lease):
+                    return  # taken over: the checks before each write stop the round
             except Exception:
                 logger.exception("could not renew the lease of round %s", slot)
 

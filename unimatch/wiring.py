@@ -76,6 +76,9 @@ class StoreRuntime:
         except BaseException:
             embedded.stop()
             raise
+        # The child comes back on the same socket path, where the client
+        # finds it again: no new client, no lost handles.
+        embedded.supervise()
         return cls._opened(store, embedded, f"embedded nx-27017 in {data_dir}")
 
     @classmethod

@@ -12,7 +12,7 @@ SECRET_FILE = "jwt-secret"
 def load_or_create_secret(data_dir: str) -> str:
     """Read ``data_dir/jwt-secret``, creating it (mode 0600) on first use, so
     tokens stay valid across restarts without anyone choosing a secret."""
-    os.makedirs(data_dir, exist_ok=True)
+    os.makedirs(data_dir, mode=0o700, exist_ok=True)
     path = os.path.join(data_dir, SECRET_FILE)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

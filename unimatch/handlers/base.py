@@ -124,6 +124,8 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("WWW-Authenticate", 'Bearer realm="api"')
         if status == 405:
             self.set_header("Allow", ", ".join(self._allowed_methods() + ["OPTIONS"]))
+        if isinstance(exc, errors.ServiceUnavailable) and exc.retry_after is not None:
+            self.set_header("Retry-After", str(exc.retry_after))
         self._set_cors_headers()
         self.send_json(body, status)
 

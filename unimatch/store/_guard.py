@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect,
+    BulkWriteError,
+    ConnectionFailure,
+    OperationFailure,
+    ServerSelectionTimeoutError,
+)
 
 from unimatch.errors import StoreUnavailable
 
@@ -16,12 +22,18 @@ logger = logging.getLogger(__name__)
 _DUPLICATE_KEY = 11000
 T = TypeVar("T")
 _UNREACHABLE = (ConnectionFailure, ServerSelectionTimeoutError, AutoReconnect)
+# Storage that cannot take a write now: MongoDB's OutOfDiskSpace, and
+# SQLite's own words, which nx-27017 passes on (with code 8, or none).
+_OUT_OF_DISK_SPACE = 14031
+_CANNOT_WRITE = ("database or disk is full", "attempt to write a readonly database",
+                 "disk I/O error")
 
 
 def translate_errors(cls: type[T]) -> type[T]:
     """Class decorator: every public coroutine method of ``cls`` raises
-    :class:`StoreUnavailable` instead of pymongo's connection errors, so no
-    caller outside the store has to know pymongo."""
+    :class:`StoreUnavailable` instead of pymongo's connection errors and
+    the errors of a full or read-only disk, so no caller outside the store
+    has to know pymongo, and such a failure answers 503, not 500."""
     for name, member in list(vars(cls).items()):
         if name.startswith("_") or not inspect.iscoroutinefunction(member):
             continue
@@ -37,7 +49,22 @@ def _guarded(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
         except _UNREACHABLE as exc:
             logger.error("database unreachable in %s: %s", method.__qualname__, exc)
             raise StoreUnavailable(str(exc)) from exc
+        except OperationFailure as exc:
+            if not _cannot_write(exc):
+                raise
+            logger.error("database cannot write in %s: %s", method.__qualname__, exc)
+            raise StoreUnavailable(str(exc)) from exc
     return wrapper
+
+
+def _cannot_write(exc: OperationFailure) -> bool:
+    """Whether ``exc`` (or any write in a bulk one) failed for want of
+    storage rather than for what was written."""
+    details = exc.details or {}
+    failures = details.get("writeErrors") or [details]
+    return any(failure.get("code") == _OUT_OF_DISK_SPACE
+               or any(text in str(failure.get("errmsg", "")) for text in _CANNOT_WRITE)
+               for failure in failures)
 
 
 async def insert_new(collection: AsyncCollection, rows: list[dict]) -> int:

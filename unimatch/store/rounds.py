@@ -91,6 +91,12 @@ class Rounds:
              "$unset": {"plan": ""}})
         return result.matched_count == 1
 
+    async def abandoned(self, now: float) -> list[dict]:
+        """Running rounds whose lease ran out before ``now``, oldest first
+        (no plans): their owners died or stalled."""
+        cursor = self._col.find({"state": "running", "lease_until": {"$lt": now}}, {"plan": 0})
+        return sorted([doc async for doc in cursor], key=lambda d: d["number"])
+
     async def get(self, slot: str) -> dict | None:
         return await self._col.find_one({"_id": slot})
 
