@@ -9,10 +9,11 @@ limit does not apply from an address the account logged in from in the
 last 30 days: its owner keeps getting in while strangers hammer it."""
 
 import dataclasses
+import logging
 import math
 
 from unimatch.clock import Clock
-from unimatch.errors import Throttled
+from unimatch.errors import StoreUnavailable, Throttled
 from unimatch.store import Store
 
 
@@ -23,6 +24,8 @@ class Limit:
     failures: int
     window: int
 
+
+logger = logging.getLogger(__name__)
 
 PER_ACCOUNT = Limit(10, 15 * 60)
 PER_ADDRESS = Limit(30, 15 * 60)
@@ -51,14 +54,22 @@ class LoginThrottle:
 
     async def failed(self, account: str, address: str) -> None:
         now = self.clock.timestamp()
-        for key, limit in ((f"acct:{account}", self.per_account),
-                           (f"addr:{address}", self.per_address)):
-            start, end = _window(now, limit)
-            await self.store.attempts.add([key], start, end)
+        try:
+            for key, limit in ((f"acct:{account}", self.per_account),
+                               (f"addr:{address}", self.per_address)):
+                start, end = _window(now, limit)
+                await self.store.attempts.add([key], start, end)
+        except StoreUnavailable as exc:
+            # The login's own answer does not depend on this write (a full
+            # disk must not turn "wrong password" into 503).
+            logger.warning("could not count a failed login: %s", exc)
 
     async def succeeded(self, account: str, address: str) -> None:
-        await self.store.attempts.remember(account, address,
-                                           self.clock.timestamp() + REMEMBER_ADDRESS)
+        try:
+            await self.store.attempts.remember(account, address,
+                                               self.clock.timestamp() + REMEMBER_ADDRESS)
+        except StoreUnavailable as exc:
+            logger.warning("could not remember a login's address: %s", exc)
 
     async def _over(self, key: str, limit: Limit, now: float) -> int | None:
         """Seconds until ``key`` may try again, or None when it may now."""
