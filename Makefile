@@ -2,8 +2,11 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+FERRETDB := .ferretdb/bin/ferretdb
+# The machine's Go: on PATH, else where the official tarball puts it.
+GO       := $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go))
 
-.PHONY: install run test lint bench-matcher bench-round clean
+.PHONY: install run test lint ferretdb bench-matcher bench-round clean
 
 install: $(STAMP)
 
@@ -20,6 +23,12 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# FerretDB v1 for a second test engine, built once into .ferretdb/ (ignored by git).
+ferretdb: $(FERRETDB)
+
+$(FERRETDB): scripts/build-ferretdb
+	@GO=$(GO) scripts/build-ferretdb
+
 # ruff (style, import order, likely bugs) everywhere; mypy over the service.
 lint: install
 	$(VENV)/bin/ruff check unimatch server.py tests bench
@@ -32,4 +41,4 @@ bench-round: install
 	$(PY) bench/round.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ferretdb
