@@ -3,6 +3,7 @@ relies on (atomic counters, unique indexes, idempotent writes), pinned
 through the Store API, with ``store.db`` for direct checks."""
 
 import asyncio
+import time
 
 import pytest
 from pymongo.errors import DuplicateKeyError
@@ -42,6 +43,25 @@ async def test_concurrent_allocations_never_share_an_id(store, name):
     taken = [i for r in ranges for i in r] + ids
     assert len(set(taken)) == len(taken) == 50
     assert max(taken) == 50 + (name == "used")
+
+
+@pytest.mark.gen_test
+async def test_counter_continues_after_the_former_inc_counter(store):
+    # A database written before allocation blocks: its counter's seq is the last id.
+    await store.db["counters"].insert_one({"_id": "legacy", "seq": 41})
+    assert await store.counters.next("legacy") == 42
+    assert await store.counters.allocate("legacy", 2) == range(43, 45)
+
+
+@pytest.mark.gen_test
+async def test_counter_finds_the_end_past_a_stale_hint(store):
+    assert await store.counters.next("stale") == 1
+    assert await store.counters.allocate("stale", 4) == range(2, 6)
+    # Another process's hint, written late, set it back (FerretDB's $max is
+    # not atomic); a hint is always some allocation's last id.
+    await store.db["counters"].update_one({"_id": "stale"}, {"$set": {"seq": 1}})
+    assert await store.counters.next("stale") == 6
+    assert (await store.db["counters"].find_one({"_id": "stale"}))["seq"] == 6
 
 
 # -- users --------------------------------------------------------------------------
@@ -298,6 +318,18 @@ async def test_concurrent_blacklisting_one_token(store):
     assert all(r is None or isinstance(r, TokenBlacklisted) for r in results)
 
 
+@pytest.mark.gen_test
+async def test_purge_forgets_only_expired_revocations(store):
+    # Real times: a TTL index (nx-27017, MongoDB) reads the wall clock too.
+    now = time.time()
+    await store.blacklist.add("old", int(now + 60), 1)
+    await store.blacklist.add("live", int(now + 7200), 1)
+    assert await store.blacklist.purge_expired(now + 3600) == 1
+    assert not await store.blacklist.contains("old")
+    assert await store.blacklist.contains("live")
+    assert await store.blacklist.purge_expired(now + 3600) == 0
+
+
 # -- pairs ---------------------------------------------------------------------------
 
 HOBBIES = {1: frozenset({1, 2}), 2: frozenset({2, 3}), 3: frozenset({2}), 4: frozenset(),
@@ -432,3 +464,4 @@ async def test_rounds_are_followed_in_completion_order(store):
     assert [r["_id"] for r in finished] == ["late", "early"]
     assert await store.rounds.last_finished_seq() == finished[-1]["finished_seq"]
     assert await store.rounds.finished_after(finished[0]["finished_seq"]) == [finished[1]]
+

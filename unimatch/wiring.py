@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from unimatch.alerts import MatchAlerts
 from unimatch.auth.passwords import PasswordHasher
 from unimatch.auth.secret import load_or_create_secret
+from unimatch.auth.sessions import RevocationPurge
 from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
+REVOCATION_PURGE_SECONDS = 3600.0
 
 
 class StoreRuntime:
@@ -138,7 +140,8 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         logger.info("Telegram notifications off: TELEGRAM_BOT_TOKEN is not set")
     schedule = [Every(ticker.tick, config.tick_interval),
                 Every(alerts.check, ALERT_POLL_SECONDS),
-                Every(services.rounds.check, config.round_check_interval)]
+                Every(services.rounds.check, config.round_check_interval),
+                Every(RevocationPurge(services.store, services.clock).check, REVOCATION_PURGE_SECONDS)]
     if notifier is not None:
         schedule.append(Every(notifier.check, OUTBOX_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,

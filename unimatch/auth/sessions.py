@@ -1,11 +1,16 @@
 """Who is asking: logging in with a password, reading an access token, and
 rotating or revoking refresh tokens (SimpleJWT's blacklist app)."""
 
+import logging
+
 from unimatch import validation
 from unimatch.auth.passwords import PasswordHasher
 from unimatch.auth.tokens import ACCESS, REFRESH, TokenService
+from unimatch.clock import Clock
 from unimatch.errors import BadCredentials, InvalidToken, TokenBlacklisted
 from unimatch.store import Store
+
+logger = logging.getLogger(__name__)
 
 INVALID = "Token is invalid or expired"
 BLACKLISTED = "Token is blacklisted"
@@ -67,3 +72,23 @@ async def _revoke(store: Store, claims: dict) -> None:
     except TokenBlacklisted:
         # Lost a race with a concurrent rotation of the same token.
         raise InvalidToken(BLACKLISTED) from None
+
+
+class RevocationPurge:
+    """Forgets revoked refresh tokens once they have expired anyway, which
+    a TTL index does on MongoDB only (the store's ``Blacklist`` says why):
+    run periodically, it keeps the blacklist the same size on every engine."""
+
+    def __init__(self, store: Store, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    async def check(self) -> None:
+        """The periodic entry point: log, never raise."""
+        try:
+            removed = await self.store.blacklist.purge_expired(self.clock.timestamp())
+        except Exception:
+            logger.exception("purging expired revoked tokens failed; will retry")
+            return
+        if removed:
+            logger.info("forgot %d expired revoked refresh tokens", removed)
