@@ -12,19 +12,11 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from harness import SERVER, STOP_TIMEOUT, alive, clean_env
+from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port
 
 from unimatch.config import build_parser
 
 CLI = pathlib.Path(sys.executable).parent / "unimatch"
-
-
-@pytest.fixture
-def start_embedded(start_server):
-    """``server.py`` on its own embedded nx-27017, as ``make run`` starts it."""
-    def start(*args):
-        return start_server(*args, embedded=True, jwt_secret=None)
-    return start
 
 
 def test_help_mentions_every_option():
@@ -43,6 +35,20 @@ def test_bad_option_is_a_usage_error(tmp_path):
                             env=clean_env(), timeout=30, check=False)
     assert result.returncode == 2
     assert "Mars/Olympus" in result.stderr
+
+
+def test_an_unreachable_mongo_url_fails_with_one_clear_line(tmp_path):
+    port = free_port()  # nothing listens there
+    url = f"mongodb://ann:s3cret-pass@127.0.0.1:{port}/unimatch"
+    result = subprocess.run([sys.executable, str(SERVER), "--mongo-url", url,
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                            env=clean_env(), timeout=60, check=False)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert "ERROR unimatch.server: cannot start: cannot use the database: " in last
+    assert f"127.0.0.1:{port}" in last
+    assert "Traceback" not in result.stderr
+    assert "s3cret-pass" not in result.stderr + result.stdout
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_the_child(start_embedded, tmp_path):
