@@ -20,21 +20,23 @@ $(STAMP): setup.cfg pyproject.toml
 run: install
 	$(PY) server.py $(ARGS)
 
-# The store's tests run once per engine: nx-27017 and FerretDB (built here
-# with Go). Without Go, nx-27017 alone, and it says so. MONGO_URL set: that
-# server alone.
-test: install
+# The engines the store's tests and bench-round run on: nx-27017, and
+# FerretDB built here with Go; MONGO_URL set: that server alone.
 ifneq ($(MONGO_URL),)
-	$(PY) -m pytest $(PYTEST_ARGS)
+ENGINES  := MONGO_URL
 else ifeq ($(GO),)
-	@echo "make test: no Go to build FerretDB, so the store's tests run on nx-27017 only"
-	UNIMATCH_ENGINES=nx-27017 $(PY) -m pytest $(PYTEST_ARGS)
+ENGINES  := nx-27017
+NOTE     := no Go to build FerretDB, so this runs on nx-27017 only
 else
-	@$(MAKE) --no-print-directory ferretdb
-	UNIMATCH_ENGINES=nx-27017,ferretdb $(PY) -m pytest $(PYTEST_ARGS)
+ENGINES  := nx-27017,ferretdb
+NEEDS    := $(FERRETDB)
 endif
 
-# FerretDB v1 for the second test lane, built once into .ferretdb/ (ignored by git).
+test: install $(NEEDS)
+	@$(if $(NOTE),echo "make test: $(NOTE)")
+	UNIMATCH_ENGINES=$(ENGINES) $(PY) -m pytest $(PYTEST_ARGS)
+
+# FerretDB v1 for the second engine, built once into .ferretdb/ (ignored by git).
 ferretdb: $(FERRETDB)
 
 $(FERRETDB): scripts/build-ferretdb
@@ -48,8 +50,9 @@ lint: install
 bench-matcher: install
 	$(PY) bench/matcher.py $(ARGS)
 
-bench-round: install
-	$(PY) bench/round.py $(ARGS)
+bench-round: install $(NEEDS)
+	@$(if $(NOTE),echo "make bench-round: $(NOTE)")
+	$(PY) bench/round.py --engines $(ENGINES) $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ferretdb

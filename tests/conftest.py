@@ -25,8 +25,7 @@ from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.matching.pool import matcher_pool as _matcher_pool
 from unimatch.store import Store, ferretdb
-from unimatch.store.embedded import EmbeddedMongo
-from unimatch.store.ferretdb import FerretDB
+from unimatch.store.engines import ENGINES, available
 from unimatch.wiring import build_realtime, build_services
 
 pytest_plugins = ["offline"]
@@ -72,10 +71,8 @@ def _run(coro):
         loop.close()
 
 
-ENGINES = {"nx-27017": EmbeddedMongo, "ferretdb": FerretDB}
 MONGO_URL_LANE = "MONGO_URL"
 _LANES = pytest.StashKey[list[str]]()
-_FERRETDB_VERSION = pytest.StashKey["str | None"]()
 
 
 def pytest_addoption(parser):
@@ -86,22 +83,21 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.stash[_FERRETDB_VERSION] = ferretdb.version()
-    config.stash[_LANES] = _lanes(config, built=config.stash[_FERRETDB_VERSION] is not None)
+    config.stash[_LANES] = _lanes(config)
 
 
-def _lanes(config, built: bool) -> list[str]:
+def _lanes(config) -> list[str]:
     if os.environ.get("MONGO_URL"):
         return [MONGO_URL_LANE]
     asked = config.getoption("--engines") or os.environ.get("UNIMATCH_ENGINES")
     if not asked:
-        return ["nx-27017"] + (["ferretdb"] if built else [])
+        return available()
     lanes = [name.strip() for name in asked.split(",") if name.strip()]
     unknown = [name for name in lanes if name not in ENGINES]
     if unknown or not lanes:
         raise pytest.UsageError(f"unknown engine lanes {unknown or asked!r}: choose from "
                                 f"{', '.join(ENGINES)}")
-    if "ferretdb" in lanes and not built:
+    if "ferretdb" in lanes and "ferretdb" not in available():
         raise pytest.UsageError(f"the ferretdb lane was asked for, but {ferretdb.BINARY} does "
                                 "not run: build it with make ferretdb")
     return lanes
@@ -109,8 +105,7 @@ def _lanes(config, built: bool) -> list[str]:
 
 def pytest_report_header(config):
     lanes = config.stash[_LANES]
-    version = config.stash[_FERRETDB_VERSION]
-    described = [f"ferretdb {version}" if lane == "ferretdb" else lane for lane in lanes]
+    described = [f"ferretdb {ferretdb.version()}" if lane == "ferretdb" else lane for lane in lanes]
     return [f"engine lanes: {', '.join(described)}"]
 
 
