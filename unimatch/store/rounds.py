@@ -22,9 +22,12 @@ class Rounds:
     ``[[...], ...]``: FerretDB 1.x refuses arrays directly inside arrays
     (``nested arrays are not supported``), MongoDB and nx-27017 take both.
 
-    The claim is atomic, so a slot runs once across processes; a claim whose
-    owner died (lease past) can be taken over, and the new owner finishes
-    the saved plan rather than matching again.
+    The first claim of a slot is an insert, decided by its unique ``_id`` on
+    every engine, so a slot runs once across processes; a claim whose owner
+    died (lease past) can be taken over, and the new owner finishes the
+    saved plan rather than matching again. The takeover is a conditional
+    update: atomic on MongoDB and nx-27017, but on FerretDB 1.x two
+    processes taking over one expired lease at once can both win.
 
     Updates to one round take its :class:`DocumentLocks` lock: the lease
     keeper renews while the round's own steps write, and on FerretDB an
