@@ -5,8 +5,9 @@ and the app served over real HTTP by pytest-tornado.
 Every test that uses the store runs once per engine lane (its id names
 the lane: ``[nx-27017]``, ``[ferretdb]``); the lanes come from
 ``--engines`` or ``UNIMATCH_ENGINES`` (``make test`` sets it), else
-nx-27017 plus FerretDB when ``make ferretdb`` has built it. A lane that
-is asked for but cannot start fails its tests; it is never skipped.
+nx-27017 plus FerretDB when ``make ferretdb`` has built it. A lane asked
+for without its binary is a usage error, one whose server cannot start
+fails its tests: neither is ever skipped.
 ``MONGO_URL`` replaces them all with one lane on that server."""
 
 import asyncio
