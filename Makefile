@@ -1,9 +1,12 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+FERRETDB := .ferretdb/bin/ferretdb
+# The machine's Go: on PATH, else where the official tarball puts it.
+GO       := $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go))
 
-.PHONY: install run test lint bench-matcher bench-round clean
+.PHONY: install run test lint ferretdb bench-matcher bench-round clean
 
 install: $(STAMP)
 
@@ -19,8 +22,27 @@ $(STAMP): setup.cfg pyproject.toml
 run: install
 	$(PY) server.py $(ARGS)
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The engines the store's tests and bench-round run on: nx-27017, and
+# FerretDB built here with Go; MONGO_URL set: that server alone.
+ifneq ($(MONGO_URL),)
+ENGINES  := MONGO_URL
+else ifeq ($(GO),)
+ENGINES  := nx-27017
+NOTE     := no Go to build FerretDB, so this runs on nx-27017 only
+else
+ENGINES  := nx-27017,ferretdb
+NEEDS    := $(FERRETDB)
+endif
+
+test: install $(NEEDS)
+	@$(if $(NOTE),echo "make test: $(NOTE)")
+	UNIMATCH_ENGINES=$(ENGINES) $(PY) -m pytest $(PYTEST_ARGS)
+
+# FerretDB v1 for the second engine, built once into .ferretdb/ (ignored by git).
+ferretdb: $(FERRETDB)
+
+$(FERRETDB): scripts/build-ferretdb
+	@GO=$(GO) scripts/build-ferretdb
 
 # ruff (style, import order, likely bugs) everywhere; mypy over the service.
 lint: install
@@ -30,8 +52,9 @@ lint: install
 bench-matcher: install
 	$(PY) bench/matcher.py $(ARGS)
 
-bench-round: install
-	$(PY) bench/round.py $(ARGS)
+bench-round: install $(NEEDS)
+	@$(if $(NOTE),echo "make bench-round: $(NOTE)")
+	$(PY) bench/round.py --engines $(ENGINES) $(ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ferretdb

@@ -1,8 +1,17 @@
-"""Fixtures: one wire-protocol store per test session (or MONGO_URL) with
-one database whose documents are cleared between tests, and the app served
-over real HTTP by pytest-tornado."""
+"""Fixtures: one wire-protocol server per engine and test session (or
+MONGO_URL) with one database whose documents are cleared between tests,
+and the app served over real HTTP by pytest-tornado.
+
+Every test that uses the store runs once per engine lane (its id names
+the lane: ``[nx-27017]``, ``[ferretdb]``); the lanes come from
+``--engines`` or ``UNIMATCH_ENGINES`` (``make test`` sets it), else
+nx-27017 plus FerretDB when ``make ferretdb`` has built it. A lane asked
+for without its binary is a usage error, one whose server cannot start
+fails its tests: neither is ever skipped.
+``MONGO_URL`` replaces them all with one lane on that server."""
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -10,13 +19,14 @@ import uuid
 
 import pytest
 from harness import JWT_SECRET, ServerProcess
+from pymongo import AsyncMongoClient
 
 from unimatch.app import make_app
 from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.matching.pool import matcher_pool as _matcher_pool
-from unimatch.store import Store
-from unimatch.store.embedded import EmbeddedMongo
+from unimatch.store import Store, ferretdb
+from unimatch.store.engines import ENGINES, available
 from unimatch.wiring import build_realtime, build_services
 
 pytest_plugins = ["offline"]
@@ -62,16 +72,95 @@ def _run(coro):
         loop.close()
 
 
-@pytest.fixture(scope="session")
-def mongo_url(tmp_path_factory):
-    """MONGO_URL when set; otherwise an nx-27017 server for the session."""
+MONGO_URL_LANE = "MONGO_URL"
+_LANES = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--engines", default=None,
+                     help="comma-separated engine lanes for the store's tests: "
+                          f"{', '.join(ENGINES)} (default: $UNIMATCH_ENGINES, else nx-27017 "
+                          "and ferretdb when built); MONGO_URL overrides them with one lane")
+
+
+def pytest_configure(config):
+    config.stash[_LANES] = _lanes(config)
+
+
+def _lanes(config) -> list[str]:
     if os.environ.get("MONGO_URL"):
-        yield os.environ["MONGO_URL"]
+        return [MONGO_URL_LANE]
+    asked = config.getoption("--engines") or os.environ.get("UNIMATCH_ENGINES")
+    if not asked:
+        return available()
+    lanes = [name.strip() for name in asked.split(",") if name.strip()]
+    unknown = [name for name in lanes if name not in ENGINES]
+    if unknown or not lanes:
+        raise pytest.UsageError(f"unknown engine lanes {unknown or asked!r}: choose from "
+                                f"{', '.join(ENGINES)}")
+    if "ferretdb" in lanes and "ferretdb" not in available():
+        raise pytest.UsageError(f"the ferretdb lane was asked for, but {ferretdb.BINARY} does "
+                                "not run: build it with make ferretdb")
+    return lanes
+
+
+def pytest_report_header(config):
+    lanes = config.stash[_LANES]
+    described = [f"ferretdb {ferretdb.version()}" if lane == "ferretdb" else lane for lane in lanes]
+    return [f"engine lanes: {', '.join(described)}"]
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", metafunc.config.stash[_LANES], indirect=True,
+                             scope="session")
+
+
+@dataclasses.dataclass(frozen=True)
+class Lane:
+    """An engine lane: ``name`` (the test ids' word), ``url``, and ``kind``:
+    what the server says it is (``nx-27017``, ``ferretdb`` or ``mongodb``),
+    for the tests that pin a difference between engines."""
+
+    name: str
+    url: str
+    kind: str
+
+
+@pytest.fixture(scope="session")
+def engine(request, tmp_path_factory):
+    """The lane; its server runs from the first test that needs it to the
+    end of the session."""
+    name = request.param
+    if name == MONGO_URL_LANE:
+        url = os.environ["MONGO_URL"]
+        yield Lane(name, url, _run(_engine_kind(url)))
         return
-    embedded = EmbeddedMongo(str(tmp_path_factory.mktemp("nx")))
-    url = _run(embedded.start())
-    yield url
-    embedded.stop()
+    server = ENGINES[name](str(tmp_path_factory.mktemp(name)))
+    url = _run(server.start())
+    try:
+        kind = _run(_engine_kind(url))
+        assert kind == name, f"the {name} lane's server says it is {kind}"
+        yield Lane(name, url, kind)
+    finally:
+        server.stop()
+
+
+async def _engine_kind(url):
+    client = AsyncMongoClient(url, serverSelectionTimeoutMS=5000)
+    try:
+        info = await client.admin.command("buildInfo")
+    finally:
+        await client.close()
+    if "ferretdbVersion" in info:
+        return "ferretdb"
+    return "nx-27017" if info.get("process") == "nx_27017" else "mongodb"
+
+
+@pytest.fixture(scope="session")
+def mongo_url(engine):
+    """The URL of the lane's server."""
+    return engine.url
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +246,14 @@ def app(services, request):
     return make_app(services, realtime)
 
 
+@pytest.fixture
+def http_server(app, http_server):
+    """pytest-tornado's server, naming ``app`` where pytest can see it: the
+    plugin looks the app up only at run time, which would hide the store
+    (and so the engine lanes) from its tests' parametrisation."""
+    return http_server
+
+
 class Api:
     """A JSON client for the app under test: ``await api.post(path, body)``
     returns ``(status, decoded body)`` and never raises on 4xx/5xx."""
@@ -210,23 +307,44 @@ def api(http_client, base_url):
     return Api(http_client, base_url)
 
 
-@pytest.fixture
-def start_server(tmp_path, mongo_url, db_name):
-    """``start_server(*args, embedded=False, env=None, data_dir=None)``:
-    ``server.py`` in a subprocess, on the session's store (a database of its
-    own) or, with ``embedded``, on its own embedded nx-27017. Whatever a test
-    leaves running is stopped afterwards."""
-    started = []
+class _Servers:
+    """``server.py`` processes started by one test, all stopped after it."""
 
-    def start(*args, embedded=False, env=None, data_dir=None, jwt_secret=JWT_SECRET):
-        data_dir = data_dir or tmp_path / "data"
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.started = []
+
+    def start(self, url, args, env=None, data_dir=None, jwt_secret=JWT_SECRET):
+        data_dir = data_dir or self.tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
-        url = None if embedded else f"{mongo_url.rstrip('/')}/{db_name}"
-        server = ServerProcess(data_dir, tmp_path / f"server-{len(started)}.log",
+        server = ServerProcess(data_dir, self.tmp_path / f"server-{len(self.started)}.log",
                                mongo_url=url, args=args, env=env, jwt_secret=jwt_secret)
-        started.append(server)
+        self.started.append(server)
         return server.start()
 
-    yield start
-    for server in started:
-        server.kill()
+    def kill_all(self):
+        for server in self.started:
+            server.kill()
+
+
+@pytest.fixture
+def _servers(tmp_path):
+    servers = _Servers(tmp_path)
+    yield servers
+    servers.kill_all()
+
+
+@pytest.fixture
+def start_server(_servers, mongo_url, db_name):
+    """``start_server(*args, env=None, data_dir=None, jwt_secret=...)``:
+    ``server.py`` in a subprocess on the lane's server (a database of its
+    own). Whatever a test leaves running is stopped afterwards."""
+    url = f"{mongo_url.rstrip('/')}/{db_name}"
+    return lambda *args, **kw: _servers.start(url, args, **kw)
+
+
+@pytest.fixture
+def start_embedded(_servers):
+    """``server.py`` on its own embedded nx-27017 with a generated secret,
+    as ``make run`` starts it: no engine lane, so it runs once."""
+    return lambda *args, **kw: _servers.start(None, args, jwt_secret=None, **kw)

@@ -4,7 +4,9 @@ it, even when the code under test catches the error (a notifier that
 retries network errors would otherwise hide it).
 
 Server subprocesses started by tests are kept local by their settings
-(no Telegram token, or a fake Bot API on loopback)."""
+(no Telegram token, or a fake Bot API on loopback); the FerretDB lane's
+server by its flags (telemetry off, no debug listener, loopback only:
+``unimatch/store/ferretdb.py``)."""
 
 import ipaddress
 import socket

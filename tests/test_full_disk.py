@@ -19,9 +19,9 @@ def _fill(path):
         return fd
 
 
-def test_a_full_disk_answers_503_and_writes_nothing_half_done(start_server, tmp_path):
+def test_a_full_disk_answers_503_and_writes_nothing_half_done(start_embedded, tmp_path):
     with tmpfs(tmp_path / "disk", size="8m") as disk:
-        server = start_server(embedded=True, jwt_secret=None, data_dir=disk / "data")
+        server = start_embedded(data_dir=disk / "data")
         first = server.register("first@example.com", PASSWORD, hobby=[1, 2])
         filler = _fill(disk / "filler")
         try:

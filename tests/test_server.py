@@ -27,14 +27,6 @@ from unimatch.store.embedded import EmbeddedMongo, answers_ping
 CLI = pathlib.Path(sys.executable).parent / "unimatch"
 
 
-@pytest.fixture
-def start_embedded(start_server):
-    """``server.py`` on its own embedded nx-27017, as ``make run`` starts it."""
-    def start(*args):
-        return start_server(*args, embedded=True, jwt_secret=None)
-    return start
-
-
 def test_help_mentions_every_option():
     result = subprocess.run([sys.executable, str(SERVER), "--help"], capture_output=True,
                             text=True, env=clean_env(), timeout=30, check=False)
@@ -74,6 +66,20 @@ def test_an_unusable_data_dir_is_one_clear_line_and_exit_code_1(tmp_path, proble
     assert len(errors) == 1, result.stderr
     reason = "not a directory" if problem == "a file" else "Read-only file system"
     assert f"data directory {data_dir} is not usable: {reason}" in errors[0]
+
+
+def test_an_unreachable_mongo_url_fails_with_one_clear_line(tmp_path):
+    port = free_port()  # nothing listens there
+    url = f"mongodb://ann:s3cret-pass@127.0.0.1:{port}/unimatch"
+    result = subprocess.run([sys.executable, str(SERVER), "--mongo-url", url,
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                            env=clean_env(), timeout=60, check=False)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert "ERROR unimatch.server: cannot start: cannot use the database: " in last
+    assert f"127.0.0.1:{port}" in last
+    assert "Traceback" not in result.stderr
+    assert "s3cret-pass" not in result.stderr + result.stdout
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_the_child(start_embedded, tmp_path):
@@ -218,11 +224,11 @@ for path in sys.argv[1:]:
 """
 
 
-def test_the_embedded_database_is_private_to_the_service(start_server, shared_parent):
+def test_the_embedded_database_is_private_to_the_service(start_embedded, shared_parent):
     data = shared_parent / "data"
     data.mkdir(mode=0o755)
     (data / "nx-27017.log").write_text("written by an older version\n")  # 0644
-    server = start_server(embedded=True, jwt_secret=None, data_dir=data)
+    server = start_embedded(data_dir=data)
     server.register("ann@example.com", "correct-horse-7")
     child, url = server.embedded_child()
     socket_path = urllib.parse.unquote(url.removeprefix("mongodb://").rstrip("/"))
@@ -412,13 +418,13 @@ def test_commands_refuse_to_create_an_empty_database_unless_told(tmp_path):
     assert "added hobby 17: Шахматы" in result.stdout
 
 
-def test_commands_find_the_servers_data_from_any_directory(start_server, tmp_path):
+def test_commands_find_the_servers_data_from_any_directory(start_embedded, tmp_path):
     """Without --data-dir the server and the commands both use the user's
     data directory, wherever they are started from."""
     home = tmp_path / "home"
     data_dir = home / ".local" / "share" / "unimatch"
     data_dir.mkdir(parents=True)
-    server = start_server(embedded=True, data_dir=data_dir)
+    server = start_embedded(data_dir=data_dir)
     server.request("POST", "/users/api/register/", {"email": "boss@example.com",
                                                     "password": "correct-horse-7"})
     elsewhere = tmp_path / "elsewhere"

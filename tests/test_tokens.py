@@ -7,6 +7,8 @@ import json
 import jwt
 import pytest
 
+from unimatch.jobs import ExpiredPurge
+
 ME = "/auth/users/me/"
 INVALID_OR_EXPIRED = {"detail": "Token is invalid or expired", "code": "token_not_valid"}
 BLACKLISTED = {"detail": "Token is blacklisted", "code": "token_not_valid"}
@@ -255,4 +257,20 @@ async def test_blacklist_expired_token(api, clock):
     refresh = (await api.register())["refresh"]
     clock.advance(7 * 24 * 3600 + 1)
     status, body = await api.post("/api/token/blacklist/", {"refresh": refresh})
+    assert (status, body) == (401, INVALID_OR_EXPIRED)
+
+
+@pytest.mark.gen_test
+async def test_revoked_tokens_are_forgotten_once_expired(api, store, clock, realtime):
+    # The service's own periodic purge: FerretDB has no TTL index to do it.
+    purge = next(every.job for every in realtime.jobs.schedule
+                 if isinstance(getattr(every.job, "__self__", None), ExpiredPurge))
+    refresh = (await api.register())["refresh"]
+    await api.post("/api/token/blacklist/", {"refresh": refresh})
+    await purge()
+    assert await store.blacklist.contains(jwt.decode(refresh, options={"verify_signature": False})["jti"])
+    clock.advance(7 * 24 * 3600 + 1)
+    await purge()
+    assert await store.db["token_blacklist"].count_documents({}) == 0
+    status, body = await api.post("/api/token/refresh/", {"refresh": refresh})
     assert (status, body) == (401, INVALID_OR_EXPIRED)

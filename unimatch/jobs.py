@@ -4,9 +4,15 @@ Each job is a ``check``-style coroutine that logs its own failures with
 context and never raises (``PeriodicCallback`` would swallow it anyway)."""
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 
 from tornado.ioloop import PeriodicCallback
+
+from unimatch.clock import Clock
+from unimatch.store import Store
+
+logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None] | None]
 
@@ -36,3 +42,24 @@ class PeriodicJobs:
         for callback in self._callbacks:
             callback.stop()
         self._callbacks.clear()
+
+
+class ExpiredPurge:
+    """Forgets records past their use (revoked tokens that expired anyway,
+    old throttling counts, spent credentials), which a TTL index does on
+    MongoDB only (FerretDB 1.x has none): run periodically, it keeps those
+    collections the same size on every engine."""
+
+    def __init__(self, store: Store, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    async def check(self) -> None:
+        """The periodic entry point: log, never raise."""
+        try:
+            removed = await self.store.purge_expired(self.clock.timestamp())
+        except Exception:
+            logger.exception("purging expired records failed; will retry")
+            return
+        if removed:
+            logger.info("forgot %d expired records", removed)

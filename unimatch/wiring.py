@@ -21,7 +21,7 @@ from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.errors import NoDatabase
-from unimatch.jobs import Every, PeriodicJobs
+from unimatch.jobs import Every, ExpiredPurge, PeriodicJobs
 from unimatch.origins import Origins
 from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
+PURGE_SECONDS = 3600.0
 
 
 class StoreRuntime:
@@ -158,7 +159,8 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         logger.info("Telegram notifications off: TELEGRAM_BOT_TOKEN is not set")
     schedule = [Every(ticker.tick, config.tick_interval),
                 Every(alerts.check, ALERT_POLL_SECONDS),
-                Every(services.rounds.check, config.round_check_interval)]
+                Every(services.rounds.check, config.round_check_interval),
+                Every(ExpiredPurge(services.store, services.clock).check, PURGE_SECONDS)]
     if notifier is not None:
         schedule.append(Every(notifier.check, OUTBOX_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,

@@ -1,6 +1,8 @@
 """Who is asking: logging in with a password, reading an access token, and
 rotating or revoking refresh tokens (SimpleJWT's blacklist app)."""
 
+import logging
+
 from unimatch import validation
 from unimatch.auth.passwords import PasswordHasher
 from unimatch.auth.throttle import LoginThrottle
@@ -8,6 +10,8 @@ from unimatch.auth.tokens import ACCESS, REFRESH, TokenService
 from unimatch.errors import BadCredentials, InvalidToken, TokenBlacklisted
 from unimatch.store import Store
 from unimatch.store.users import email_key
+
+logger = logging.getLogger(__name__)
 
 INVALID = "Token is invalid or expired"
 BLACKLISTED = "Token is blacklisted"

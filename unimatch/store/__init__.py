@@ -75,6 +75,12 @@ class Store:
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
 
+    async def purge_expired(self, now: float) -> int:
+        """Delete every record whose use ended before ``now`` (epoch s):
+        the work of TTL indexes, on engines without them. Returns how many."""
+        return (await self.blacklist.purge_expired(now) + await self.attempts.purge_expired(now)
+                + await self.spent.purge_expired(now))
+
     async def drop(self) -> None:
         """Delete this database."""
         await self.db.client.drop_database(self.db.name)

@@ -1,9 +1,11 @@
 """Helpers shared by the store modules; pymongo's exceptions stay in here."""
 
+import asyncio
+import contextlib
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,6 +22,8 @@ from unimatch.errors import StoreUnavailable
 logger = logging.getLogger(__name__)
 
 _DUPLICATE_KEY = 11000
+# What FerretDB answers for an option it does not have (MongoDB's code for it).
+_NOT_IMPLEMENTED = 238
 T = TypeVar("T")
 _UNREACHABLE = (ConnectionFailure, ServerSelectionTimeoutError, AutoReconnect)
 # Storage that cannot take a write now: MongoDB's OutOfDiskSpace, and
@@ -79,3 +83,50 @@ async def insert_new(collection: AsyncCollection, rows: list[dict]) -> int:
         if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
             raise
         return exc.details.get("nInserted", 0)
+
+
+async def create_optional_index(collection: AsyncCollection, key: str, *, instead: str,
+                                **options: Any) -> bool:
+    """Create an index with options the engine may not implement (FerretDB
+    1.x has no TTL indexes). False when the engine answers
+    ``NotImplemented``, with one log line saying what does the index's
+    work ``instead``; any other refusal is raised."""
+    try:
+        await collection.create_index(key, **options)
+        return True
+    except OperationFailure as exc:
+        if exc.code != _NOT_IMPLEMENTED:
+            raise
+        logger.info("%s: the engine refused the index on %s (%s); %s", collection.name, key,
+                    (exc.details or {}).get("errmsg", exc), instead)
+        return False
+
+
+class DocumentLocks:
+    """Serialises this process's writes to one document.
+
+    MongoDB applies each update atomically, so two ``$set`` of different
+    fields of one document both land. FerretDB 1.x does not: it reads the
+    document, changes it and writes all of it back, without a transaction,
+    so of two concurrent updates the later write drops the earlier one's
+    fields. Holding the document's lock around a write makes updates from
+    one process land one after the other on every engine; writes from two
+    processes to the same document can still race on FerretDB (README,
+    Known limits)."""
+
+    def __init__(self) -> None:
+        self._held: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._held.get(key, (asyncio.Lock(), 0))
+        self._held[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._held[key]
+            if users == 1:
+                del self._held[key]  # nobody else holds or waits for it
+            else:
+                self._held[key] = (lock, users - 1)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import create_optional_index, translate_errors
 
 
 @translate_errors
@@ -24,8 +24,17 @@ class Attempts:
         self._known = db["known_addresses"]
 
     async def ensure_indexes(self) -> None:
-        await self._col.create_index("expires_at", expireAfterSeconds=0)
-        await self._known.create_index("expires_at", expireAfterSeconds=0)
+        for col in (self._col, self._known):
+            await create_optional_index(col, "expires_at", expireAfterSeconds=0,
+                                        instead="the periodic purge forgets old counts")
+
+    async def purge_expired(self, now: float) -> int:
+        """Forget windows and addresses that ended before ``now``; returns how many."""
+        before = dt.datetime.fromtimestamp(now, dt.UTC)
+        removed = 0
+        for col in (self._col, self._known):
+            removed += (await col.delete_many({"expires_at": {"$lt": before}})).deleted_count
+        return removed
 
     async def counts(self, keys: Sequence[str], window_start: int) -> dict[str, int]:
         """How many attempts each key made in the window starting at ``window_start``."""

@@ -13,10 +13,8 @@ import tempfile
 from typing import BinaryIO
 from urllib.parse import quote
 
-from pymongo import AsyncMongoClient
-from pymongo.errors import PyMongoError
-
 from unimatch.datadir import prepare_data_dir, private_file
+from unimatch.store._child import answers_ping
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +237,3 @@ async def running_url(data_dir: str) -> str | None:
         return None
     return url if await answers_ping(url) else None
 
-
-async def answers_ping(url: str, timeout_ms: int = 500) -> bool:
-    client: AsyncMongoClient = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms)
-    try:
-        await client.admin.command("ping")
-        return True
-    except PyMongoError:
-        return False
-    finally:
-        await client.close()

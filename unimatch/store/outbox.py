@@ -18,7 +18,10 @@ class Outbox:
     ``not_before`` (epoch s), ``lease_until`` while sending, ``sent_at``.
 
     A message is claimed (``pending`` -> ``sending``) atomically before it is
-    sent and marked ``sent`` after, so two senders never send the same one."""
+    sent and marked ``sent`` after, so two senders never send the same one.
+    Both the claim and the sender role are conditional updates: atomic on
+    MongoDB and nx-27017; on FerretDB 1.x, which applies updates as read,
+    change, write back, they hold only while one process sends."""
 
     def __init__(self, db: AsyncDatabase):
         self._col = db["outbox"]

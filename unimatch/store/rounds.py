@@ -5,7 +5,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import StoreUnavailable
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import DocumentLocks, translate_errors
 from unimatch.store.counters import Counters
 
 
@@ -18,14 +18,27 @@ class Rounds:
     ``lease_until`` (epoch s) while running, ``plan`` (the groups, saved
     before any pair is written), ``summary`` once done.
 
-    The claim is atomic, so a slot runs once across processes; a claim whose
-    owner died (lease past) can be taken over, and the new owner finishes
-    the saved plan rather than matching again."""
+    The plan is stored as ``[{"members": [...]}, ...]`` and read back as
+    ``[[...], ...]``: FerretDB 1.x refuses arrays directly inside arrays
+    (``nested arrays are not supported``), MongoDB and nx-27017 take both.
+
+    The first claim of a slot is an insert, decided by its unique ``_id`` on
+    every engine, so a slot runs once across processes; a claim whose owner
+    died (lease past) can be taken over, and the new owner finishes the
+    saved plan rather than matching again. The takeover is a conditional
+    update: atomic on MongoDB and nx-27017, but on FerretDB 1.x two
+    processes taking over one expired lease at once can both win.
+
+    Updates to one round take its :class:`DocumentLocks` lock: the lease
+    keeper renews while the round's own steps write, and on FerretDB an
+    unserialised renewal could write back a round as it was before
+    ``finish``."""
 
     def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["rounds"]
         self._meta = db["meta"]
         self._counters = counters
+        self._writes = DocumentLocks()
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("number", unique=True)
@@ -62,33 +75,35 @@ class Rounds:
                 return doc
             except DuplicateKeyError:
                 pass  # another process claimed it first; see whether it is live
-        return await self._col.find_one_and_update(
-            {"_id": slot, "state": "running", "lease_until": {"$lt": now}},
-            {"$set": {"owner": owner, "lease_until": now + lease}, "$inc": {"attempts": 1}},
-            return_document=ReturnDocument.AFTER)
+        async with self._writes.hold(slot):
+            return _read(await self._col.find_one_and_update(
+                {"_id": slot, "state": "running", "lease_until": {"$lt": now}},
+                {"$set": {"owner": owner, "lease_until": now + lease}, "$inc": {"attempts": 1}},
+                return_document=ReturnDocument.AFTER))
 
     async def renew(self, slot: str, owner: str, until: float) -> bool:
         """Extend the lease; False if the round is no longer ours."""
-        result = await self._col.update_one(
-            {"_id": slot, "owner": owner, "state": "running"}, {"$set": {"lease_until": until}})
-        return result.matched_count == 1
+        return await self._update_own(slot, owner, {"$set": {"lease_until": until}})
 
     async def save_plan(self, slot: str, owner: str, groups: list[tuple[int, ...]]) -> bool:
-        result = await self._col.update_one(
-            {"_id": slot, "owner": owner, "state": "running"},
-            {"$set": {"plan": [list(g) for g in groups]}})
-        return result.matched_count == 1
+        return await self._update_own(slot, owner,
+                                      {"$set": {"plan": [{"members": list(g)} for g in groups]}})
 
     async def finish(self, slot: str, owner: str, summary: dict, now: float) -> bool:
         """Mark the round done. ``finished_seq`` orders rounds by completion,
         which is what watchers follow: a retried round can finish after a
         higher-numbered one."""
         seq = await self._counters.next("rounds_finished")
-        result = await self._col.update_one(
-            {"_id": slot, "owner": owner, "state": "running"},
-            {"$set": {"state": "done", "summary": summary, "finished_at": now,
-                      "finished_seq": seq},
-             "$unset": {"plan": ""}})
+        return await self._update_own(slot, owner, {
+            "$set": {"state": "done", "summary": summary, "finished_at": now, "finished_seq": seq},
+            "$unset": {"plan": ""}})
+
+    async def _update_own(self, slot: str, owner: str, update: dict) -> bool:
+        """Apply ``update`` to the round while ``owner`` runs it; False when
+        it does not (any more)."""
+        async with self._writes.hold(slot):
+            result = await self._col.update_one({"_id": slot, "owner": owner, "state": "running"},
+                                                update)
         return result.matched_count == 1
 
     async def abandoned(self, now: float) -> list[dict]:
@@ -98,7 +113,7 @@ class Rounds:
         return sorted([doc async for doc in cursor], key=lambda d: d["number"])
 
     async def get(self, slot: str) -> dict | None:
-        return await self._col.find_one({"_id": slot})
+        return _read(await self._col.find_one({"_id": slot}))
 
     async def finished_after(self, seq: int) -> list[dict]:
         """Rounds finished after completion ``seq``, in completion order (no plans)."""
@@ -109,3 +124,10 @@ class Rounds:
         """The completion sequence of the latest finished round, 0 when none."""
         cursor = self._col.find({"state": "done"}, {"finished_seq": 1})
         return max([doc.get("finished_seq", 0) async for doc in cursor], default=0)
+
+
+def _read(doc: dict | None) -> dict | None:
+    """A round as the callers know it: ``plan`` as a list of member lists."""
+    if doc is not None and doc.get("plan") is not None:
+        doc["plan"] = [group["members"] for group in doc["plan"]]
+    return doc

@@ -6,7 +6,7 @@ import datetime as dt
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import create_optional_index, translate_errors
 
 
 @translate_errors
@@ -21,7 +21,12 @@ class Spent:
         self._col = db["spent"]
 
     async def ensure_indexes(self) -> None:
-        await self._col.create_index("expires_at", expireAfterSeconds=0)
+        await create_optional_index(self._col, "expires_at", expireAfterSeconds=0,
+                                    instead="the periodic purge forgets spent credentials")
+
+    async def purge_expired(self, now: float) -> int:
+        """Forget credentials refused for age anyway; returns how many."""
+        return (await self._col.delete_many({"until": {"$lt": now}})).deleted_count
 
     async def spend(self, kind: str, key: str, until: float) -> bool:
         """Spend ``key``; False when it was spent before."""

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
-from unimatch.store._guard import translate_errors
+from unimatch.store._guard import DocumentLocks, translate_errors
 from unimatch.store.counters import Counters
 
 # Fields callers may change with Users.update (profile edits).
@@ -29,8 +29,14 @@ def email_key(address: str) -> str:
 
 
 def _read(doc: dict) -> dict:
-    """A user document as read back: nx-27017 stores a boolean written by
+    """A user document as read back, without secrets.
+
+    ``findAndModify`` cannot take a projection on FerretDB 1.x (it answers
+    ``NotImplemented`` for ``fields``), so the secrets leave here rather
+    than by projection on every path; nx-27017 stores a boolean written by
     ``$set`` as 0/1, which would reach clients as a number."""
+    for secret in _NO_SECRETS:
+        doc.pop(secret, None)
     for flag in _FLAGS:
         if flag in doc and doc[flag] is not None:
             doc[flag] = bool(doc[flag])
@@ -46,12 +52,16 @@ class Users:
 
     Telegram links live in their own collection keyed by chat id, so that a
     chat id can belong to one user only on any MongoDB (a unique index on a
-    nullable field would need a partial index, which nx-27017 ignores)."""
+    nullable field would need a partial index, which nx-27017 ignores).
+
+    Writes to one user document take its :class:`DocumentLocks` lock, so
+    that concurrent edits of different fields all land on FerretDB too."""
 
     def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["users"]
         self._links = db["telegram_links"]
         self._counters = counters
+        self._writes = DocumentLocks()
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("email_key", unique=True)
@@ -104,21 +114,26 @@ class Users:
         if not changes:
             doc = await self.get(user_id)
         else:
-            doc = await self._col.find_one_and_update(
-                {"_id": user_id}, {"$set": changes}, projection=_NO_SECRETS,
-                return_document=ReturnDocument.AFTER)
+            doc = await self._set(user_id, changes)
         if doc is None:
             raise NotFound(user_id)
         return _read(doc)
 
     async def set_staff(self, email: str, staff: bool = True) -> dict:
         """Mark the account with this email as staff; raises :class:`NotFound`."""
-        doc = await self._col.find_one_and_update(
-            {"email_key": email_key(email)}, {"$set": {"is_staff": staff}},
-            projection=_NO_SECRETS, return_document=ReturnDocument.AFTER)
+        found = await self._col.find_one({"email_key": email_key(email)}, {"_id": 1})
+        doc = None if found is None else await self._set(found["_id"], {"is_staff": staff})
         if doc is None:
             raise NotFound(email)
         return _read(doc)
+
+    async def _set(self, user_id: int, changes: dict, *, before: bool = False) -> dict | None:
+        """``$set`` on one user under its write lock: the document after the
+        write (``before``: as it was), or None when there is no such user."""
+        async with self._writes.hold(user_id):
+            return await self._col.find_one_and_update(
+                {"_id": user_id}, {"$set": changes},
+                return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER)
 
     async def participants(self) -> dict[int, frozenset[int]]:
         """Every user taking part in rounds: id to hobby ids."""
@@ -127,7 +142,8 @@ class Users:
 
     async def linked(self) -> dict[int, dict]:
         """Users with a linked Telegram chat, by id (without secrets)."""
-        cursor = self._col.find({"chat_id": {"$ne": None}}, _NO_SECRETS)
+        # "$exists" too: nx-27017 counts a missing field as not null.
+        cursor = self._col.find({"chat_id": {"$exists": True, "$ne": None}}, _NO_SECRETS)
         return {doc["_id"]: _read(doc) async for doc in cursor}
 
     async def many(self, ids: Iterable[int]) -> dict[int, dict]:
@@ -146,8 +162,7 @@ class Users:
             owner = await self._links.find_one({"_id": chat_id})
             if owner is not None and owner["user_id"] != user_id:
                 await self._reclaim_stale_link(chat_id, owner["user_id"], user_id)
-        previous = await self._col.find_one_and_update(
-            {"_id": user_id}, {"$set": {"chat_id": chat_id}}, projection={"chat_id": 1})
+        previous = await self._set(user_id, {"chat_id": chat_id}, before=True)
         if previous is None:
             await self._links.delete_one({"_id": chat_id, "user_id": user_id})
             raise NotFound(user_id)
@@ -174,6 +189,7 @@ class Users:
         link = await self._links.find_one_and_delete({"_id": chat_id})
         if link is None:
             return None
-        await self._col.update_one({"_id": link["user_id"], "chat_id": chat_id},
-                                   {"$set": {"chat_id": None}})
+        async with self._writes.hold(link["user_id"]):
+            await self._col.update_one({"_id": link["user_id"], "chat_id": chat_id},
+                                       {"$set": {"chat_id": None}})
         return link["user_id"]
