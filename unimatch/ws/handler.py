@@ -34,7 +34,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         if not self.hub.add(self):
             self.close(1001, "server shutting down")
             return
-        token = self.get_query_argument("token", None)
+        # Read as bytes: a token that is not UTF-8 is a bad token (4401),
+        # where get_query_argument would raise inside open().
+        raw = self.request.query_arguments.get("token")
+        token = raw[-1].decode("utf-8", "replace") if raw else None
         if token is not None and not await self._authenticate(token):
             return
         self._send(self.ticker.frame())
