@@ -42,7 +42,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self._uncount()
 
     def on_connection_close(self) -> None:
-        # A client that hangs up mid-upload never reaches finish().
+        # A client that hangs up mid-upload, or a body whose framing Tornado
+        # refuses, never reaches finish(). Tornado's part ends the handler's
+        # wait for the body; without it the handler would wait forever.
+        super().on_connection_close()
         self._uncount()
 
     def _uncount(self) -> None:
