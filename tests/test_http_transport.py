@@ -1,12 +1,129 @@
-"""HTTP as clients speak it: every request the server starts ends, however
-its connection dies (malformed framing, a client hanging up mid-body)."""
+"""HTTP as clients speak it, against ``server.py`` itself (its HTTPServer
+settings included): every error answer leaves a keep-alive connection
+usable or says ``Connection: close``; pipelined requests are answered in
+order; malformed framing ends every request the server started."""
 
 import asyncio
 import gc
+import uuid
 
+import httpx
 import pytest
+from harness import ServerProcess
+from raw_http import Connection, request
 
-from unimatch.handlers.base import BaseHandler
+from unimatch.handlers.base import MAX_BODY, BaseHandler
+
+JSON = "application/json; charset=utf-8"
+PASSWORD = "correct-horse-7"
+LOGIN = b'{"email": "ann@example.com", "password": "correct-horse-7"}'
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, mongo_url):
+    """One ``server.py`` for the module, with a user and a staff member."""
+    root = tmp_path_factory.mktemp("transport")
+    (root / "data").mkdir()
+    url = f"{mongo_url.rstrip('/')}/t_{uuid.uuid4().hex[:16]}"
+    process = ServerProcess(root / "data", root / "server.log", mongo_url=url)
+    process.start()
+    process.tokens = {
+        "user": process.register("ann@example.com", PASSWORD)["access"],
+        "staff": process.register("boss@example.com", PASSWORD)["access"]}
+    assert process.cli("create-admin", "boss@example.com").returncode == 0
+    yield process
+    process.kill()
+
+
+# name: (method, path, body, headers, expected status); "TOKEN" is the user's access token.
+ERRORS = {
+    "400 malformed JSON": ("POST", "/api/token/", b"{bad", JSON_TYPE, 400),
+    "401 no credentials": ("GET", "/auth/users/me/", b"", {}, 401),
+    "401 no credentials, with a body": (
+        "PATCH", "/auth/users/me/", b'{"first_name": "Ann"}', JSON_TYPE, 401),
+    "401 bad token": ("GET", "/users/api/pairs/", b"", {"Authorization": "Bearer nope"}, 401),
+    "401 wrong password": (
+        "POST", "/api/token/", b'{"email": "ann@example.com", "password": "wrong-horse-1"}',
+        JSON_TYPE, 401),
+    "403 not staff": ("POST", "/admin-api/create-pairs/", b"",
+                      {"Authorization": "Bearer TOKEN"}, 403),
+    "404 unknown path": ("GET", "/nope", b"", {}, 404),
+    "404 unknown path, with a body": ("POST", "/nope/", b'{"a": 1}', JSON_TYPE, 404),
+    "404 static file": ("GET", "/static/no-such-file.js", b"", {}, 404),
+    "405 wrong method": ("DELETE", "/api/token/", b"", {}, 405),
+    "405 unknown method": ("BREW", "/api/token/", b"", {}, 405),
+    "413 judged from Content-Length": (
+        "POST", "/users/api/register/", b"",
+        {**JSON_TYPE, "Content-Length": str(MAX_BODY + 1)}, 413),
+}
+
+
+def _error_request(server, case):
+    method, path, body, headers, status = ERRORS[case]
+    headers = {name: value.replace("TOKEN", server.tokens["user"]) for name, value in headers.items()}
+    return method, path, body, headers, status
+
+
+def _check_error_answer(answer, status):
+    assert answer.status == status, answer
+    assert answer.headers["content-type"] == JSON, answer
+    assert isinstance(answer.json()["detail"], str), answer
+
+
+def _login():
+    return request("POST", "/api/token/", LOGIN, JSON_TYPE)
+
+
+@pytest.mark.parametrize("case", ERRORS)
+def test_after_an_error_the_connection_serves_a_post_or_says_close(server, case):
+    method, path, body, headers, status = _error_request(server, case)
+    with Connection(server.port) as conn:
+        answer = conn.exchange(request(method, path, body, headers))
+        _check_error_answer(answer, status)
+        if answer.closes:
+            assert conn.closed_by_server()
+        else:
+            follow_up = conn.exchange(_login())
+            assert follow_up.status == 200, follow_up
+
+
+@pytest.mark.parametrize("case", [case for case in ERRORS if ERRORS[case][-1] != 413])
+def test_pipelined_requests_are_answered_in_order(server, case):
+    # (A request announcing a body it never sends cannot be followed by another.)
+    method, path, body, headers, status = _error_request(server, case)
+    with Connection(server.port) as conn:
+        conn.send(request(method, path, body, headers) + _login())
+        answer = conn.read()
+        _check_error_answer(answer, status)
+        if answer.closes:
+            assert conn.closed_by_server()  # the client retries the second request
+        else:
+            follow_up = conn.read()
+            assert follow_up.status == 200, follow_up
+
+
+def test_a_keep_alive_client_never_fails_after_an_error(server):
+    """httpx keeps one connection and reuses it; a server that closes
+    without saying so makes the next request fail (a POST is not retried)."""
+    failures = []
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for case in ERRORS:
+            method, path, body, headers, status = _error_request(server, case)
+            if method == "BREW" or status == 413:
+                continue  # raw-socket only: httpx would send the announced body
+            for attempt in range(15):
+                answer = client.request(method, path, content=body, headers=headers)
+                assert answer.status_code == status, (case, answer.text)
+                try:
+                    login = client.post("/api/token/", content=LOGIN, headers=JSON_TYPE)
+                    assert login.status_code == 200, login.text
+                except httpx.TransportError as exc:
+                    failures.append((case, attempt, repr(exc)))
+    assert not failures
+
+
+# -- every request the server starts ends ------------------------------------------------
 
 MALFORMED = {
     "Content-Length and chunked": (

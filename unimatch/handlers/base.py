@@ -27,7 +27,13 @@ class BaseHandler(tornado.web.RequestHandler):
     is read (Tornado would otherwise drop the connection without an answer).
 
     ``auth_required``: whether every method needs a valid access token;
-    the user document is then ``self.current_user``."""
+    the user document is then ``self.current_user``.
+
+    Refusals judged from the headers alone (413 from ``Content-Length``,
+    401) happen in :meth:`prepare`, before the body is read; Tornado then
+    closes the connection, and the answer says ``Connection: close``. Every
+    other error is raised by the handler's method, once the body is read,
+    and leaves the connection usable."""
 
     auth_required = False
 
@@ -35,6 +41,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.services = services
         self._body = bytearray()
         self._body_overflow = False
+        self._before_body = True  # until prepare() has let the request through
         services.inflight.started()
         self._counted = True
 
@@ -57,13 +64,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def prepare(self) -> None:
         self._set_cors_headers()
-        if self.request.method == "OPTIONS":
-            return
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            raise BodyTooLarge(MAX_BODY)
-        if self.auth_required and self.request.method in self._allowed_methods():
-            self.current_user = await self._authenticate()
+        if self.request.method != "OPTIONS":
+            declared = self.request.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise BodyTooLarge(MAX_BODY)
+            if self.auth_required and self.request.method in self._allowed_methods():
+                self.current_user = await self._authenticate()
+        self._before_body = False
 
     def data_received(self, chunk: bytes) -> None:
         if len(self._body) + len(chunk) > MAX_BODY:
@@ -129,6 +136,11 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Allow", ", ".join(self._allowed_methods() + ["OPTIONS"]))
         if isinstance(exc, errors.ServiceUnavailable) and exc.retry_after is not None:
             self.set_header("Retry-After", str(exc.retry_after))
+        if self._before_body:
+            # Tornado closes a connection whose request it has not read to
+            # the end; a keep-alive client not told so sends its next
+            # request into a closing socket.
+            self.set_header("Connection", "close")
         self._set_cors_headers()
         self.send_json(body, status)
 
@@ -173,9 +185,10 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 class NotFoundHandler(BaseHandler):
-    """Unknown paths: the contract's JSON 404 for every method."""
+    """Unknown paths: the contract's JSON 404 for every method, answered
+    once the body is read so that the connection stays usable."""
 
-    async def prepare(self) -> None:
-        await super().prepare()
-        if self.request.method != "OPTIONS":
-            raise errors.NotFound()
+    def _not_found(self, *args: str, **kwargs: str) -> None:
+        raise errors.NotFound()
+
+    get = post = put = patch = delete = head = _not_found
