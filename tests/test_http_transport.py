@@ -51,11 +51,13 @@ ERRORS = {
     "404 unknown path": ("GET", "/nope", b"", {}, 404),
     "404 unknown path, with a body": ("POST", "/nope/", b'{"a": 1}', JSON_TYPE, 404),
     "404 static file": ("GET", "/static/no-such-file.js", b"", {}, 404),
+    "404 static file with a NUL": ("GET", "/static/x%00.png", b"", {}, 404),
     "405 wrong method": ("DELETE", "/api/token/", b"", {}, 405),
     "405 unknown method": ("BREW", "/api/token/", b"", {}, 405),
     "413 judged from Content-Length": (
         "POST", "/users/api/register/", b"",
         {**JSON_TYPE, "Content-Length": str(MAX_BODY + 1)}, 413),
+    "400 socket path without an upgrade": ("GET", "/ws/", b"", {}, 400),
 }
 
 

@@ -267,3 +267,22 @@ async def test_signed_token_for_an_impossible_user_closes_with_4401(api, ws_url,
     conn = await _connect(ws_url)
     conn.write_message(json.dumps({"type": "auth", "token": token}))
     assert await _closed_with(conn) == 4401
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+async def test_plain_http_on_the_socket_path_is_answered_in_json(api, ws_url, method):
+    status, body = await api.request(method, "/ws/")
+    assert status in (400, 405)
+    assert api.last.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert isinstance(body["detail"], str)
+
+
+@pytest.mark.gen_test
+async def test_foreign_origin_refusal_is_json(api, ws_url):
+    status, body = await api.get("/ws/", headers={
+        "Origin": "http://evil.example", "Upgrade": "websocket", "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert status == 403
+    assert api.last.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert isinstance(body["detail"], str)

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+from asyncio import Future
 from types import TracebackType
 from typing import Any, NoReturn
 
@@ -16,7 +17,23 @@ from unimatch.services import Services
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+JSON_TYPE = "application/json; charset=utf-8"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def finish_json(handler: tornado.web.RequestHandler, payload: object, status: int) -> "Future[None]":
+    """Answer ``payload`` as the contract's JSON with ``status``."""
+    handler.set_status(status)
+    handler.set_header("Content-Type", JSON_TYPE)
+    handler.set_header("Cache-Control", "no-store")
+    return handler.finish(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def write_json_error(handler: tornado.web.RequestHandler, status_code: int, **kwargs: Any) -> None:
+    """``write_error`` for any handler: the contract's status and body."""
+    exc = kwargs.get("exc_info", (None, None, None))[1]
+    status, body = error_response(exc, status_code, handler.request.method or "")
+    finish_json(handler, body, status)
 
 
 @tornado.web.stream_request_body
@@ -117,10 +134,7 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.request.remote_ip or ""
 
     def send_json(self, payload: object, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(payload, ensure_ascii=False))
+        finish_json(self, payload, status)
 
     # -- errors ------------------------------------------------------------
 
