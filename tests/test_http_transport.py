@@ -1,7 +1,8 @@
 """HTTP as clients speak it, against ``server.py`` itself (its HTTPServer
 settings included): every error answer leaves a keep-alive connection
 usable or says ``Connection: close``; pipelined requests are answered in
-order; malformed framing ends every request the server started."""
+order; oversized headers get a JSON 431; malformed framing ends every
+request the server started."""
 
 import asyncio
 import gc
@@ -18,6 +19,7 @@ JSON = "application/json; charset=utf-8"
 PASSWORD = "correct-horse-7"
 LOGIN = b'{"email": "ann@example.com", "password": "correct-horse-7"}'
 JSON_TYPE = {"Content-Type": "application/json"}
+HEADER_LIMIT = 64 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,8 @@ ERRORS = {
     "413 judged from Content-Length": (
         "POST", "/users/api/register/", b"",
         {**JSON_TYPE, "Content-Length": str(MAX_BODY + 1)}, 413),
+    "431 Authorization over 64 KiB": (
+        "GET", "/auth/users/me/", b"", {"Authorization": "Bearer " + "a" * HEADER_LIMIT}, 431),
     "400 socket path without an upgrade": ("GET", "/ws/", b"", {}, 400),
 }
 
@@ -123,6 +127,28 @@ def test_a_keep_alive_client_never_fails_after_an_error(server):
                 except httpx.TransportError as exc:
                     failures.append((case, attempt, repr(exc)))
     assert not failures
+
+
+def test_headers_under_the_limit_are_read(server):
+    with Connection(server.port) as conn:
+        filler = "x" * (HEADER_LIMIT - 1024)
+        answer = conn.exchange(request("GET", "/users/api/hobby/all/", headers={"X-Filler": filler}))
+        assert answer.status == 200
+
+
+def test_headers_over_the_limit_in_many_fields(server):
+    headers = {f"X-Filler-{i}": "x" * 1000 for i in range(70)}
+    with Connection(server.port) as conn:
+        answer = conn.exchange(request("GET", "/users/api/days-to-match/", headers=headers))
+        _check_error_answer(answer, 431)
+        assert answer.closes
+
+
+def test_an_oversized_header_on_the_socket_path_is_a_json_431(server):
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Cookie": "c=" + "a" * HEADER_LIMIT}
+    with Connection(server.port) as conn:
+        _check_error_answer(conn.exchange(request("GET", "/ws/", headers=headers)), 431)
 
 
 # -- every request the server starts ends ------------------------------------------------

@@ -7,16 +7,24 @@ from asyncio import Future
 from types import TracebackType
 from typing import Any, NoReturn
 
+import tornado.httputil
+import tornado.routing
 import tornado.web
 
 from unimatch import errors
 from unimatch.auth.sessions import user_for_access_token
-from unimatch.handlers.http_errors import BodyTooLarge, error_response
+from unimatch.handlers.http_errors import (
+    BodyTooLarge,
+    HeadersTooLarge,
+    TooLarge,
+    error_response,
+)
 from unimatch.services import Services
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+MAX_HEADERS = 64 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -163,7 +171,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(value, errors.StoreUnavailable):
             logger.error("%s %s: database unavailable: %s", self.request.method,
                          self.request.path, value)
-        elif isinstance(value, (errors.UniMatchError, BodyTooLarge)):
+        elif isinstance(value, (errors.UniMatchError, TooLarge)):
             logger.debug("%s %s: %r", self.request.method, self.request.path, value)
         else:
             super().log_exception(typ, value, tb)
@@ -206,3 +214,20 @@ class NotFoundHandler(BaseHandler):
         raise errors.NotFound()
 
     get = post = put = patch = delete = head = _not_found
+
+
+class OversizedHeaders(tornado.routing.Matcher):
+    """Matches a request whose header fields exceed ``MAX_HEADERS`` bytes,
+    whatever its path, so it can be refused before any handler reads them.
+    (The HTTP server reads headers up to a larger hard limit.)"""
+
+    def match(self, request: tornado.httputil.HTTPServerRequest) -> dict[str, Any] | None:
+        size = sum(len(name) + len(value) + 4 for name, value in request.headers.get_all())
+        return {} if size > MAX_HEADERS else None
+
+
+class HeadersTooLargeHandler(BaseHandler):
+    """The JSON 431 for requests matched by :class:`OversizedHeaders`."""
+
+    async def prepare(self) -> None:
+        raise HeadersTooLarge(MAX_HEADERS)
