@@ -59,6 +59,7 @@ ERRORS = {
     "413 judged from Content-Length": (
         "POST", "/users/api/register/", b"",
         {**JSON_TYPE, "Content-Length": str(MAX_BODY + 1)}, 413),
+    "415 text/plain": ("POST", "/api/token/", LOGIN, {"Content-Type": "text/plain"}, 415),
     "431 Authorization over 64 KiB": (
         "GET", "/auth/users/me/", b"", {"Authorization": "Bearer " + "a" * HEADER_LIMIT}, 431),
     "400 socket path without an upgrade": ("GET", "/ws/", b"", {}, 400),

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+import re
 from asyncio import Future
 from types import TracebackType
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ from unimatch.handlers.http_errors import (
     BodyTooLarge,
     HeadersTooLarge,
     TooLarge,
+    UnsupportedMediaType,
     error_response,
 )
 from unimatch.services import Services
@@ -27,6 +29,8 @@ MAX_BODY = 1024 * 1024
 MAX_HEADERS = 64 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# application/json and the structured +json types (merge-patch+json, vnd.api+json...).
+_JSON_MEDIA_TYPE = re.compile(r"application/(?:[^/\s;]+\+)?json")
 
 
 def finish_json(handler: tornado.web.RequestHandler, payload: object, status: int) -> "Future[None]":
@@ -42,6 +46,12 @@ def write_json_error(handler: tornado.web.RequestHandler, status_code: int, **kw
     exc = kwargs.get("exc_info", (None, None, None))[1]
     status, body = error_response(exc, status_code, handler.request.method or "")
     finish_json(handler, body, status)
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` header value names JSON (parameters aside)."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    return _JSON_MEDIA_TYPE.fullmatch(media_type) is not None
 
 
 @tornado.web.stream_request_body
@@ -110,12 +120,17 @@ class BaseHandler(tornado.web.RequestHandler):
     # -- helpers for handlers ----------------------------------------------
 
     def json_body(self) -> dict:
-        """The request body as a JSON object; ``{}`` when empty."""
+        """The request body as a JSON object; ``{}`` when empty, whatever
+        its type. A body must say it is JSON (as DRF's JSONParser wants),
+        which also keeps cross-site forms and ``text/plain`` posts out."""
         if self._body_overflow:
             raise BodyTooLarge(MAX_BODY)
         raw = bytes(self._body).strip()
         if not raw:
             return {}
+        content_type = self.request.headers.get("Content-Type", "")
+        if not is_json(content_type):
+            raise UnsupportedMediaType(content_type)
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
             # "\ud800" is a legal escape but not text: refuse it here rather
@@ -171,7 +186,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(value, errors.StoreUnavailable):
             logger.error("%s %s: database unavailable: %s", self.request.method,
                          self.request.path, value)
-        elif isinstance(value, (errors.UniMatchError, TooLarge)):
+        elif isinstance(value, (errors.UniMatchError, TooLarge, UnsupportedMediaType)):
             logger.debug("%s %s: %r", self.request.method, self.request.path, value)
         else:
             super().log_exception(typ, value, tb)
