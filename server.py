@@ -6,7 +6,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from unimatch.app import make_app
+from unimatch.app import MAX_HEADER_BLOCK, make_app
 from unimatch.clock import Clock
 from unimatch.config import parse_config
 from unimatch.datadir import prepare_data_dir
@@ -42,7 +42,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
             app = make_app(services, realtime)
             # Forwarded headers only from a proxy we were told is there: else
             # any client could claim any address or scheme.
-            server = app.listen(config.port, config.address, xheaders=config.trust_proxy)
+            server = app.listen(config.port, config.address, xheaders=config.trust_proxy,
+                                max_header_size=MAX_HEADER_BLOCK)
             await realtime.start()
             logger.info("listening on http://%s:%d/", config.address, config.port)
             await stop.wait()

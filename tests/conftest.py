@@ -268,6 +268,8 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         if raw is None and body is not None:
             raw = json.dumps(body).encode()
+        if raw:
+            # Tornado's client would label a POST body as a form.
             headers.setdefault("Content-Type", "application/json")
         if raw is None and method in ("POST", "PATCH", "PUT"):
             raw = b""

@@ -4,6 +4,7 @@
 import asyncio
 import re
 
+import httpx
 import pytest
 
 from unimatch.handlers.base import MAX_BODY
@@ -129,6 +130,66 @@ async def test_body_at_the_limit_is_read(api):
     status, body = await api.request("POST", "/api/token/", raw=raw)
     assert status == 400
     assert body == {"email": ["Ensure this field has no more than 254 characters."]}
+
+
+# -- content types (DRF's JSONParser: a body is JSON or it is refused) ----------------
+
+NOT_JSON = ("text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x", "application/xml", "text/json",
+            "application/jsonp", "application/json-seq")
+JSON_TYPES = ("application/json", "application/json; charset=utf-8",
+              "Application/JSON;Charset=UTF-8", "application/merge-patch+json",
+              "application/vnd.api+json")
+
+
+@pytest.mark.gen_test
+async def test_a_body_that_is_not_declared_json_is_415(api, store):
+    await api.register()
+    login = b'{"email": "ann@example.com", "password": "correct-horse-7"}'
+    for content_type in NOT_JSON:
+        status, body = await api.request("POST", "/api/token/", raw=login,
+                                         headers={"Content-Type": content_type})
+        assert (status, body) == (
+            415, {"detail": f'Unsupported media type "{content_type}" in request.'}), content_type
+        assert api.last.headers["Content-Type"] == JSON
+    for content_type in JSON_TYPES:
+        status, body = await api.request("POST", "/api/token/", raw=login,
+                                         headers={"Content-Type": content_type})
+        assert status == 200, (content_type, body)
+
+
+@pytest.mark.gen_test
+async def test_a_form_cannot_change_a_profile(api):
+    token = (await api.register(first_name="Ann"))["access"]
+    status, _ = await api.request("PATCH", "/auth/users/me/", raw=b'{"first_name": "Eve"}',
+                                  token=token, headers={"Content-Type": "text/plain"})
+    assert status == 415
+    status, me = await api.get("/auth/users/me/", token=token)
+    assert me["first_name"] == "Ann"
+
+
+@pytest.mark.gen_test
+async def test_no_content_type(base_url, api, store):
+    """An empty body needs no type (a bare POST, as clients send to
+    create-pairs); a body without one is refused as DRF did."""
+    registered = await api.register()
+    await store.users.set_staff("ann@example.com")
+    bearer = {"Authorization": "Bearer " + registered["access"]}
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        for method, path, expected in (("POST", "/admin-api/create-pairs/", 201),
+                                       ("POST", "/auth/users/me/", 200),
+                                       ("PATCH", "/auth/users/me/", 200),
+                                       ("POST", "/api/token/refresh/", 400)):
+            answer = await client.request(method, path, headers=bearer)
+            assert "content-type" not in answer.request.headers
+            assert answer.status_code == expected, (method, path, answer.text)
+        answer = await client.post("/api/token/refresh/", content=b'{"refresh": "x"}')
+        assert "content-type" not in answer.request.headers
+        assert (answer.status_code, answer.json()) == (
+            415, {"detail": 'Unsupported media type "" in request.'})
+        # Any type will do for an empty body.
+        answer = await client.patch("/auth/users/me/", headers={**bearer, "Content-Type": "text/plain"})
+        assert answer.status_code == 200
 
 
 # -- unknown paths, wrong methods ---------------------------------------------------

@@ -4,7 +4,12 @@ import pytest
 import tornado.web
 
 from unimatch import errors
-from unimatch.handlers.http_errors import BodyTooLarge, error_response
+from unimatch.handlers.http_errors import (
+    BodyTooLarge,
+    HeadersTooLarge,
+    UnsupportedMediaType,
+    error_response,
+)
 
 
 @pytest.mark.parametrize("exc, expected", [
@@ -24,6 +29,10 @@ from unimatch.handlers.http_errors import BodyTooLarge, error_response
     (errors.StoreUnavailable("down"),
      (503, {"detail": "Service temporarily unavailable, try again later."})),
     (BodyTooLarge(10), (413, {"detail": "Request body is too large (limit 10 bytes)."})),
+    (HeadersTooLarge(10),
+     (431, {"detail": "Request header fields are too large (limit 10 bytes)."})),
+    (UnsupportedMediaType("text/plain"),
+     (415, {"detail": 'Unsupported media type "text/plain" in request.'})),
 ])
 def test_each_error_has_its_answer(exc, expected):
     assert error_response(exc, 500, "POST") == expected

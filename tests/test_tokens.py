@@ -108,6 +108,41 @@ async def test_unsigned_token_is_refused(api, clock):
     assert (status, body) == (401, NOT_VALID)
 
 
+async def _answers_for_signed_tokens(api, config, clock, claims):
+    """What each token path answers for a token signed with the server's
+    secret whose claims are ``claims`` over sound defaults."""
+    now = int(clock.timestamp())
+    answers = []
+    for token_type, path in (("access", ME), ("refresh", "/api/token/refresh/"),
+                             ("refresh", "/api/token/blacklist/")):
+        token = jwt.encode({"token_type": token_type, "exp": now + 900, "iat": now,
+                            "jti": "b" * 32, **claims}, config.jwt_secret, algorithm="HS256")
+        if token_type == "access":
+            answers.append(await api.get(path, token=token))
+        else:
+            answers.append(await api.post(path, {"refresh": token}))
+    return answers
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("user_id", [2**63, 2**64 + 1, -1, 0, 10**100, 1.5, "1", None])
+async def test_signed_token_for_an_impossible_user_is_refused(api, config, clock, user_id):
+    # Only the server can sign one, yet it must never reach the store as is:
+    # BSON has no integer past int64 (that was a 500).
+    await api.register()
+    answers = await _answers_for_signed_tokens(api, config, clock, {"user_id": user_id})
+    assert answers == [(401, NOT_VALID), (401, INVALID_OR_EXPIRED), (401, INVALID_OR_EXPIRED)]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("claims", [{"exp": 10**400}, {"exp": float("nan")}, {"exp": 1e300},
+                                    {"jti": {"$ne": None}}, {"jti": 5}])
+async def test_signed_token_with_impossible_claims_is_refused(api, config, clock, claims):
+    user_id = (await api.register())["user"]["id"]
+    answers = await _answers_for_signed_tokens(api, config, clock, {"user_id": user_id, **claims})
+    assert answers == [(401, NOT_VALID), (401, INVALID_OR_EXPIRED), (401, INVALID_OR_EXPIRED)]
+
+
 # -- access tokens on protected paths --------------------------------------------
 
 @pytest.mark.gen_test

@@ -102,3 +102,11 @@ def test_hobby_update_and_refresh_need_their_field():
 def test_unknown_hobbies_name_the_first():
     assert validation.unknown_hobbies_error([99, 100]).fields == {
         "hobby": ['Invalid pk "99" - object does not exist.']}
+
+
+def test_hobby_ids_written_as_whole_floats_are_ids():
+    # The OpenAPI "integer" includes 2.0, and DRF's lookup accepted it.
+    assert validation.hobby_ids([2.0, 3, 3.0]) == [2, 3]
+    for value in (1.5, 1e300, float("inf")):
+        assert errors_of(validation.hobby_ids, [value]) == {
+            "_": ["Incorrect type. Expected pk value, received float."]}

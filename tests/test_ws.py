@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import jwt
 import pytest
 from crashes import Stall
 from tornado.httpclient import HTTPClientError, HTTPRequest
@@ -223,3 +224,65 @@ async def test_oversized_message_closes_with_1009(ws_url):
         pass
     conn.close()
     assert conn.close_code == 1009
+
+
+async def _closed_with(conn):
+    while await conn.read_message() is not None:
+        pass
+    conn.close()
+    return conn.close_code
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("message", [
+    '{"type": "auth", "token": "\\ud800"}',
+    '{"type": "auth", "token": "a.\\udfff.b"}',
+    '{"type": "auth", "token": {"$ne": null}}',
+    '{"type": "auth"}',
+])
+async def test_unusable_token_in_an_auth_message_closes_with_4401(ws_url, message):
+    conn = await _connect(ws_url)
+    await _next(conn, "tick")
+    conn.write_message(message)
+    assert await _closed_with(conn) == 4401
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("query", ["%ED%A0%80", "%FF", "%00"])
+async def test_unusable_token_in_the_query_closes_with_4401(ws_url, query):
+    conn = await _connect(ws_url + "?token=" + query)
+    assert await _closed_with(conn) == 4401
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("user_id", [2**63, 2**64 + 1, -1, 0, 10**100])
+async def test_signed_token_for_an_impossible_user_closes_with_4401(api, ws_url, config, clock,
+                                                                   user_id):
+    await api.register()  # a store with users in it
+    now = int(clock.timestamp())
+    token = jwt.encode({"token_type": "access", "exp": now + 900, "iat": now, "jti": "a" * 32,
+                        "user_id": user_id}, config.jwt_secret, algorithm="HS256")
+    conn = await _connect(ws_url + "?token=" + token)
+    assert await _closed_with(conn) == 4401
+    conn = await _connect(ws_url)
+    conn.write_message(json.dumps({"type": "auth", "token": token}))
+    assert await _closed_with(conn) == 4401
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+async def test_plain_http_on_the_socket_path_is_answered_in_json(api, ws_url, method):
+    status, body = await api.request(method, "/ws/")
+    assert status in (400, 405)
+    assert api.last.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert isinstance(body["detail"], str)
+
+
+@pytest.mark.gen_test
+async def test_foreign_origin_refusal_is_json(api, ws_url):
+    status, body = await api.get("/ws/", headers={
+        "Origin": "http://evil.example", "Upgrade": "websocket", "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert status == 403
+    assert api.last.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert isinstance(body["detail"], str)

@@ -2,6 +2,7 @@
 
 import pathlib
 
+import tornado.routing
 import tornado.web
 
 from unimatch.handlers.access_log import log_request
@@ -13,7 +14,7 @@ from unimatch.handlers.accounts import (
     TokenRefreshHandler,
 )
 from unimatch.handlers.admin import CreatePairsHandler
-from unimatch.handlers.base import NotFoundHandler
+from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, OversizedHeaders
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
@@ -48,12 +49,18 @@ def route(path: str) -> str:
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 
+# The HTTP server's max_header_size (server.py). Tornado drops a connection
+# whose headers exceed it without answering, so it sits well above the
+# 64 KiB past which OversizedHeaders answers a JSON 431.
+MAX_HEADER_BLOCK = 1024 * 1024
+
 
 def make_app(services: Services, realtime: Realtime | None = None) -> tornado.web.Application:
     """The application; with ``realtime``, also its WebSocket endpoint."""
     args: dict[str, object] = {"services": services}
-    handlers: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
-        (route(path), handler, args) for path, handler in ROUTES]
+    handlers: list[tuple[str | tornado.routing.Matcher, type[tornado.web.RequestHandler],
+                         dict[str, object]]] = [(OversizedHeaders(), HeadersTooLargeHandler, args)]
+    handlers += [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
     if realtime is not None:
         handlers.append((route("ws/"), SocketHandler,

@@ -152,6 +152,8 @@ def hobby_ids(value: object) -> list[int]:
         _fail(f'Expected a list of items but got type "{_type_name(value)}".')
     ids = []
     for item in value:
+        if isinstance(item, float) and item.is_integer() and abs(item) < MAX_ID:
+            item = int(item)  # JSON has one kind of number: 2.0 is the id 2, as DRF found it
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             _fail(f"Incorrect type. Expected pk value, received {_type_name(item)}.")
         if isinstance(item, str):

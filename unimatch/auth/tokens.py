@@ -7,6 +7,7 @@ import jwt
 
 from unimatch.clock import Clock
 from unimatch.errors import InvalidToken
+from unimatch.validation import MAX_ID
 
 ALGORITHM = "HS256"
 ACCESS, REFRESH = "access", "refresh"
@@ -52,12 +53,23 @@ class TokenService:
                 token, self._secret, algorithms=[ALGORITHM],
                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                          "require": list(_REQUIRED)})
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, UnicodeError) as exc:  # UnicodeError: a lone surrogate
             raise InvalidToken() from exc
         if claims.get("token_type") != token_type:
             raise InvalidToken()
-        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= self._clock.timestamp():
+        if not _is_number(claims.get("exp")) or claims["exp"] <= self._clock.timestamp():
             raise InvalidToken()
-        if not isinstance(claims.get("user_id"), int) or isinstance(claims["user_id"], bool):
+        # Claims reach the store as they are: only what it can hold (BSON
+        # has no integer past int64) and what ids can be passes.
+        if not _is_id(claims.get("user_id")) or not isinstance(claims.get("jti"), str):
             raise InvalidToken()
         return claims
+
+
+def _is_number(value: object) -> bool:
+    # NaN and infinities compare false.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < MAX_ID
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < MAX_ID

@@ -3,20 +3,55 @@
 import datetime as dt
 import json
 import logging
+import re
+from asyncio import Future
 from types import TracebackType
 from typing import Any, NoReturn
 
+import tornado.httputil
+import tornado.routing
 import tornado.web
 
 from unimatch import errors
 from unimatch.auth.sessions import user_for_access_token
-from unimatch.handlers.http_errors import BodyTooLarge, error_response
+from unimatch.handlers.http_errors import (
+    BodyTooLarge,
+    HeadersTooLarge,
+    TooLarge,
+    UnsupportedMediaType,
+    error_response,
+)
 from unimatch.services import Services
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+MAX_HEADERS = 64 * 1024
+JSON_TYPE = "application/json; charset=utf-8"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# application/json and the structured +json types (merge-patch+json, vnd.api+json...).
+_JSON_MEDIA_TYPE = re.compile(r"application/(?:[^/\s;]+\+)?json")
+
+
+def finish_json(handler: tornado.web.RequestHandler, payload: object, status: int) -> "Future[None]":
+    """Answer ``payload`` as the contract's JSON with ``status``."""
+    handler.set_status(status)
+    handler.set_header("Content-Type", JSON_TYPE)
+    handler.set_header("Cache-Control", "no-store")
+    return handler.finish(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def write_json_error(handler: tornado.web.RequestHandler, status_code: int, **kwargs: Any) -> None:
+    """``write_error`` for any handler: the contract's status and body."""
+    exc = kwargs.get("exc_info", (None, None, None))[1]
+    status, body = error_response(exc, status_code, handler.request.method or "")
+    finish_json(handler, body, status)
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` header value names JSON (parameters aside)."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    return _JSON_MEDIA_TYPE.fullmatch(media_type) is not None
 
 
 @tornado.web.stream_request_body
@@ -27,7 +62,13 @@ class BaseHandler(tornado.web.RequestHandler):
     is read (Tornado would otherwise drop the connection without an answer).
 
     ``auth_required``: whether every method needs a valid access token;
-    the user document is then ``self.current_user``."""
+    the user document is then ``self.current_user``.
+
+    Refusals judged from the headers alone (413 from ``Content-Length``,
+    401) happen in :meth:`prepare`, before the body is read; Tornado then
+    closes the connection, and the answer says ``Connection: close``. Every
+    other error is raised by the handler's method, once the body is read,
+    and leaves the connection usable."""
 
     auth_required = False
 
@@ -35,6 +76,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.services = services
         self._body = bytearray()
         self._body_overflow = False
+        self._before_body = True  # until prepare() has let the request through
         services.inflight.started()
         self._counted = True
 
@@ -42,7 +84,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self._uncount()
 
     def on_connection_close(self) -> None:
-        # A client that hangs up mid-upload never reaches finish().
+        # A client that hangs up mid-upload, or a body whose framing Tornado
+        # refuses, never reaches finish(). Tornado's part ends the handler's
+        # wait for the body; without it the handler would wait forever.
+        super().on_connection_close()
         self._uncount()
 
     def _uncount(self) -> None:
@@ -54,13 +99,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def prepare(self) -> None:
         self._set_cors_headers()
-        if self.request.method == "OPTIONS":
-            return
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            raise BodyTooLarge(MAX_BODY)
-        if self.auth_required and self.request.method in self._allowed_methods():
-            self.current_user = await self._authenticate()
+        if self.request.method != "OPTIONS":
+            declared = self.request.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise BodyTooLarge(MAX_BODY)
+            if self.auth_required and self.request.method in self._allowed_methods():
+                self.current_user = await self._authenticate()
+        self._before_body = False
 
     def data_received(self, chunk: bytes) -> None:
         if len(self._body) + len(chunk) > MAX_BODY:
@@ -75,12 +120,17 @@ class BaseHandler(tornado.web.RequestHandler):
     # -- helpers for handlers ----------------------------------------------
 
     def json_body(self) -> dict:
-        """The request body as a JSON object; ``{}`` when empty."""
+        """The request body as a JSON object; ``{}`` when empty, whatever
+        its type. A body must say it is JSON (as DRF's JSONParser wants),
+        which also keeps cross-site forms and ``text/plain`` posts out."""
         if self._body_overflow:
             raise BodyTooLarge(MAX_BODY)
         raw = bytes(self._body).strip()
         if not raw:
             return {}
+        content_type = self.request.headers.get("Content-Type", "")
+        if not is_json(content_type):
+            raise UnsupportedMediaType(content_type)
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
             # "\ud800" is a legal escape but not text: refuse it here rather
@@ -107,10 +157,7 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.request.remote_ip or ""
 
     def send_json(self, payload: object, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(payload, ensure_ascii=False))
+        finish_json(self, payload, status)
 
     # -- errors ------------------------------------------------------------
 
@@ -126,6 +173,11 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Allow", ", ".join(self._allowed_methods() + ["OPTIONS"]))
         if isinstance(exc, errors.ServiceUnavailable) and exc.retry_after is not None:
             self.set_header("Retry-After", str(exc.retry_after))
+        if self._before_body:
+            # Tornado closes a connection whose request it has not read to
+            # the end; a keep-alive client not told so sends its next
+            # request into a closing socket.
+            self.set_header("Connection", "close")
         self._set_cors_headers()
         self.send_json(body, status)
 
@@ -134,7 +186,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(value, errors.StoreUnavailable):
             logger.error("%s %s: database unavailable: %s", self.request.method,
                          self.request.path, value)
-        elif isinstance(value, (errors.UniMatchError, BodyTooLarge)):
+        elif isinstance(value, (errors.UniMatchError, TooLarge, UnsupportedMediaType)):
             logger.debug("%s %s: %r", self.request.method, self.request.path, value)
         else:
             super().log_exception(typ, value, tb)
@@ -170,9 +222,27 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 class NotFoundHandler(BaseHandler):
-    """Unknown paths: the contract's JSON 404 for every method."""
+    """Unknown paths: the contract's JSON 404 for every method, answered
+    once the body is read so that the connection stays usable."""
+
+    def _not_found(self, *args: str, **kwargs: str) -> None:
+        raise errors.NotFound()
+
+    get = post = put = patch = delete = head = _not_found
+
+
+class OversizedHeaders(tornado.routing.Matcher):
+    """Matches a request whose header fields exceed ``MAX_HEADERS`` bytes,
+    whatever its path, so it can be refused before any handler reads them.
+    (The HTTP server reads headers up to a larger hard limit.)"""
+
+    def match(self, request: tornado.httputil.HTTPServerRequest) -> dict[str, Any] | None:
+        size = sum(len(name) + len(value) + 4 for name, value in request.headers.get_all())
+        return {} if size > MAX_HEADERS else None
+
+
+class HeadersTooLargeHandler(BaseHandler):
+    """The JSON 431 for requests matched by :class:`OversizedHeaders`."""
 
     async def prepare(self) -> None:
-        await super().prepare()
-        if self.request.method != "OPTIONS":
-            raise errors.NotFound()
+        raise HeadersTooLarge(MAX_HEADERS)

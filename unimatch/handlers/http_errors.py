@@ -27,14 +27,34 @@ _STATUS_DETAIL = {
     403: "You do not have permission to perform this action.",
     404: "Not found.",
     413: "Request body is too large (limit %d bytes).",
+    415: 'Unsupported media type "%s" in request.',
+    431: "Request header fields are too large (limit %d bytes).",
     503: "Service temporarily unavailable, try again later.",
 }
 
 
-class BodyTooLarge(Exception):
+class TooLarge(Exception):
+    """A part of the request over ``limit`` bytes."""
+
     def __init__(self, limit: int):
         super().__init__(limit)
         self.limit = limit
+
+
+class BodyTooLarge(TooLarge):
+    """The body."""
+
+
+class HeadersTooLarge(TooLarge):
+    """The header fields, all together."""
+
+
+class UnsupportedMediaType(Exception):
+    """A body whose ``Content-Type`` is not JSON (``""`` when none was sent)."""
+
+    def __init__(self, media_type: str):
+        super().__init__(media_type)
+        self.media_type = media_type
 
 
 def error_response(exc: BaseException | None, status: int, method: str) -> tuple[int, dict]:
@@ -47,8 +67,12 @@ def error_response(exc: BaseException | None, status: int, method: str) -> tuple
         return 401, {"detail": exc.detail, "code": TOKEN_NOT_VALID}
     if isinstance(exc, errors.Throttled):
         return 429, {"detail": f"Request was throttled. Expected available in {exc.retry_after} seconds."}
+    if isinstance(exc, HeadersTooLarge):
+        return 431, {"detail": _STATUS_DETAIL[431] % exc.limit}
     if isinstance(exc, BodyTooLarge):
         return 413, {"detail": _STATUS_DETAIL[413] % exc.limit}
+    if isinstance(exc, UnsupportedMediaType):
+        return 415, {"detail": _STATUS_DETAIL[415] % exc.media_type}
     for kind, answer in _FIXED.items():
         if isinstance(exc, kind):
             return answer

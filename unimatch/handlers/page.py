@@ -2,14 +2,12 @@
 
 import base64
 import hashlib
-import json
 from typing import Any
 
 import tornado.escape
 import tornado.web
 
-from unimatch.handlers.base import BaseHandler
-from unimatch.handlers.http_errors import error_response
+from unimatch.handlers.base import BaseHandler, write_json_error
 
 # Every module the entry point imports, directly or not: one list for the
 # import map and the preload links. Modules import each other as "./api.js";
@@ -76,9 +74,11 @@ class StaticHandler(tornado.web.StaticFileHandler):
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
 
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        # No file name holds a NUL, and os.path.realpath raises on one.
+        if "\x00" in absolute_path:
+            raise tornado.web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        status, body = error_response(exc, status_code, self.request.method)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps(body))
+        write_json_error(self, status_code, **kwargs)

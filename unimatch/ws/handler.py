@@ -3,11 +3,15 @@ authenticated users."""
 
 import json
 import logging
+from asyncio import Future
+from typing import Any
 
 import tornado.websocket
 
 from unimatch import errors
 from unimatch.auth.sessions import user_for_access_token
+from unimatch.handlers.base import finish_json, write_json_error
+from unimatch.handlers.http_errors import error_response
 from unimatch.services import Services
 from unimatch.ws.hub import Hub
 from unimatch.ws.ticker import Ticker
@@ -30,11 +34,34 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     def get_compression_options(self) -> None:
         return None  # ticks are tiny; per-socket deflate state costs more than it saves
 
+    # -- plain HTTP on this path: the contract's JSON errors -------------------------
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:
+            self.set_header("Allow", "GET")
+        write_json_error(self, status_code, **kwargs)
+
+    def finish(self, chunk: str | bytes | dict | None = None) -> "Future[None]":
+        # Tornado refuses a handshake it cannot accept (no upgrade, foreign
+        # origin, unknown version) in plain text or with no body at all;
+        # answers of ours are bytes already.
+        if self.get_status() >= 400 and not isinstance(chunk, bytes):
+            status = self.get_status()
+            detail = chunk if isinstance(chunk, str) and chunk else (
+                error_response(None, status, self.request.method or "")[1]["detail"])
+            return finish_json(self, {"detail": detail}, status)
+        return super().finish(chunk)
+
+    # -- the socket ------------------------------------------------------------------
+
     async def open(self, *args: str, **kwargs: str) -> None:
         if not self.hub.add(self):
             self.close(1001, "server shutting down")
             return
-        token = self.get_query_argument("token", None)
+        # Read as bytes: a token that is not UTF-8 is a bad token (4401),
+        # where get_query_argument would raise inside open().
+        raw = self.request.query_arguments.get("token")
+        token = raw[-1].decode("utf-8", "replace") if raw else None
         if token is not None and not await self._authenticate(token):
             return
         self._send(self.ticker.frame())
