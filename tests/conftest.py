@@ -112,8 +112,10 @@ def pytest_report_header(config):
 
 def pytest_generate_tests(metafunc):
     if "engine" in metafunc.fixturenames:
-        metafunc.parametrize("engine", metafunc.config.stash[_LANES], indirect=True,
-                             scope="session")
+        lanes = metafunc.config.stash[_LANES]
+        if metafunc.definition.get_closest_marker("first_lane"):
+            lanes = lanes[:1]
+        metafunc.parametrize("engine", lanes, indirect=True, scope="session")
 
 
 @dataclasses.dataclass(frozen=True)

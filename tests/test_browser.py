@@ -19,6 +19,10 @@ from playwright.sync_api import expect, sync_playwright
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
 
+# The page is what these check; the store under it is proven by the other
+# tests on every engine.
+pytestmark = pytest.mark.first_lane
+
 TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
 ROUND_TIMEOUT = 20_000  # ms; the server polls for finished rounds every second
 PASSWORD = "Весенний-ветер-42"
