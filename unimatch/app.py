@@ -20,6 +20,7 @@ from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHo
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
+from unimatch.handlers import v2
 from unimatch.handlers.telegram import TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime
@@ -60,6 +61,9 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
     args: dict[str, object] = {"services": services}
     handlers: list[tuple[str | tornado.routing.Matcher, type[tornado.web.RequestHandler],
                          dict[str, object]]] = [(OversizedHeaders(), HeadersTooLargeHandler, args)]
+    # v2 first: with --v2-prefix "" its api/token/... paths replace v1's.
+    prefix = services.config.v2_prefix
+    handlers += [(route(prefix + path), handler, args) for path, handler in v2.ROUTES]
     handlers += [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
     if realtime is not None:

@@ -47,6 +47,22 @@ class Config:
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     telegram_bot_username: str | None = None
     log_level: str = "INFO"
+    # The later API (v2) of the original service, beside v1.
+    v2_prefix: str = "v2/"
+    refresh_grace: int = 30
+    secure_cookies: bool = True
+    cookie_samesite: str = "Lax"
+    # Outgoing mail (password reset, mail to everyone).
+    smtp_url: str | None = dataclasses.field(default=None, repr=False)  # may hold a password
+    mail_from: str | None = None
+    web_client_url: str | None = None
+    site_name: str = "UniMatch"
+    reset_lifetime: int = 3 * 24 * 3600
+
+    @property
+    def v2_cookie_path(self) -> str:
+        """Where v2's cookies go: its own paths only (``/`` when v2 is at the root)."""
+        return "/" + self.v2_prefix.rstrip("/")
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -121,6 +137,31 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
         "telegram",
         "Env TELEGRAM_BOT_TOKEN enables tg-auth verification and notifications; "
         f"env TELEGRAM_API_URL sets the Bot API base (default {DEFAULT_TELEGRAM_API_URL}).")
+    v2 = parser.add_argument_group(
+        "API v2", "The original service's later API, for its web client (refresh token in an "
+                  "HttpOnly cookie).")
+    v2.add_argument("--v2-prefix", default="v2/",
+                    help="path prefix of the v2 API; '' serves it at the root, where its "
+                         "api/token/... paths replace v1's")
+    v2.add_argument("--refresh-grace", type=int, default=30,
+                    help="seconds a rotated refresh cookie still answers with its successor "
+                         "(parallel refreshes from one page load)")
+    v2.add_argument("--insecure-cookies", action="store_true",
+                    help="drop the Secure flag from cookies (plain-HTTP development off localhost)")
+    v2.add_argument("--cookie-samesite", default="Lax", choices=("Lax", "Strict", "None"),
+                    help="SameSite of v2's cookies ('None' needs Secure: a client on another site)")
+    mail = parser.add_argument_group("mail", "Password reset and mail to everyone.")
+    mail.add_argument("--smtp-url", default=env.get("SMTP_URL"),
+                      help="outgoing mail server (env SMTP_URL): smtp://, smtp+starttls:// or "
+                           "smtps:// (implicit TLS), user and password in the URL; unset: no mail")
+    mail.add_argument("--mail-from", default=env.get("MAIL_FROM"),
+                      help="From address (env MAIL_FROM; default the SMTP user)")
+    mail.add_argument("--web-client-url", default=env.get("WEB_CLIENT_URL"),
+                      help="base URL of the web client, for links in mail (env WEB_CLIENT_URL; "
+                           "default this server's own page)")
+    mail.add_argument("--site-name", default="UniMatch", help="the site's name in mail")
+    mail.add_argument("--reset-lifetime", type=int, default=3 * 24 * 3600,
+                      help="seconds a password reset link stays valid")
     tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
                     help="bot username for the browser's Telegram Login Widget "
                          "(env TELEGRAM_BOT_USERNAME)")
@@ -148,7 +189,10 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         raise ValueError("intervals must be positive")
     plain = {name: given[name] for name in (
         "port", "address", "data_dir", "tick_interval", "round_check_interval",
-        "access_lifetime", "refresh_lifetime", "trust_proxy") if name in given}
+        "access_lifetime", "refresh_lifetime", "trust_proxy", "refresh_grace",
+        "cookie_samesite", "site_name", "reset_lifetime") if name in given}
+    if given.get("cookie_samesite") == "None" and given.get("insecure_cookies"):
+        raise ValueError("--cookie-samesite None needs Secure cookies (drop --insecure-cookies)")
     return dataclasses.replace(
         defaults, **plain,
         mongo_url=given.get("mongo_url") or None,
@@ -162,6 +206,11 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
         telegram_bot_username=given.get("telegram_bot_username") or None,
         log_level=given.get("log_level", defaults.log_level).upper(),
+        v2_prefix=_prefix(given.get("v2_prefix", defaults.v2_prefix)),
+        secure_cookies=not given.get("insecure_cookies", False),
+        smtp_url=given.get("smtp_url") or None,
+        mail_from=given.get("mail_from") or None,
+        web_client_url=(given.get("web_client_url") or "").rstrip("/") or None,
     )
 
 
@@ -173,6 +222,12 @@ def parse_config(argv: Sequence[str] | None = None, prog: str = "server.py") -> 
         return config_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
+
+
+def _prefix(text: str) -> str:
+    """``v2``, ``/v2/`` or ``v2/`` as ``v2/``; empty stays empty (the root)."""
+    text = text.strip().strip("/")
+    return f"{text}/" if text else ""
 
 
 def _split_origins(text: str) -> tuple[str, ...]:

@@ -25,6 +25,16 @@ class BadRequest(UniMatchError):
         self.detail = detail
 
 
+class ErrorMessage(UniMatchError):
+    """An answer in v2's ``{"error": text}`` shape: the one text its web
+    client shows (Russian where the client shows it)."""
+
+    def __init__(self, text: str, status: int = 400):
+        super().__init__(text)
+        self.text = text
+        self.status = status
+
+
 class NotAuthenticated(UniMatchError):
     """No credentials were sent."""
 

@@ -61,6 +61,8 @@ def error_response(exc: BaseException | None, status: int, method: str) -> tuple
     """The status and JSON body for ``exc`` (or for a bare ``status``)."""
     if isinstance(exc, errors.FieldErrors):
         return 400, exc.fields
+    if isinstance(exc, errors.ErrorMessage):
+        return exc.status, {"error": exc.text}
     if isinstance(exc, errors.BadRequest):
         return 400, {"detail": exc.detail}
     if isinstance(exc, errors.InvalidToken):

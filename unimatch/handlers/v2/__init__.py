@@ -1,0 +1,16 @@
+"""The original service's later API (v2), served under its own prefix
+beside v1: the same store, accounts and tokens in v2's shapes (ISO dates,
+hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
+
+``ROUTES`` are relative to the prefix (``--v2-prefix``, default ``v2/``)."""
+
+from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
+
+# v2 moved these paths, not their bodies: v1's handlers answer them.
+ROUTES = (
+    ("api/hobby/", MyHobbiesHandler),
+    ("api/hobby/all/", AllHobbiesHandler),
+    ("api/hobby/total/", HobbyTotalHandler),
+    ("api/days-to-match/", CountdownHandler),
+)
