@@ -42,16 +42,23 @@ async def user_for_access_token(store: Store, tokens: TokenService, token: objec
     REST requests and sockets authenticate through this one check."""
     claims = tokens.decode(token, ACCESS)
     user = await store.users.get(claims["user_id"])
-    if user is None:
+    if user is None or not _current(claims, user):
         raise InvalidToken()
     return user
+
+
+def _current(claims: dict, user: dict) -> bool:
+    """Whether a token was issued after the user's sessions last ended (a
+    password reset ends them all)."""
+    return claims["iat"] >= user.get("tokens_after", 0)
 
 
 async def rotate(store: Store, tokens: TokenService, data: dict) -> dict:
     """A new access and refresh token for a valid refresh token, which is
     blacklisted in the same step: a token can be rotated once only."""
     claims = await _valid_refresh(store, tokens, validation.parse_refresh(data))
-    if await store.users.get(claims["user_id"]) is None:
+    user = await store.users.get(claims["user_id"])
+    if user is None or not _current(claims, user):
         raise InvalidToken(INVALID)
     await _revoke(store, claims)
     fresh = tokens.pair(claims["user_id"])

@@ -13,9 +13,12 @@ from unimatch.store._guard import DocumentLocks, translate_errors
 from unimatch.store.counters import Counters
 
 # Fields callers may change with Users.update (profile edits).
-EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair"})
+EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair", "tg_link"})
 
 _NO_SECRETS = {"password": 0, "email_key": 0}
+#: Stored as ``password`` for an account that has none (made by Telegram
+#: sign-in): no bcrypt hash looks like it, so no password matches.
+NO_PASSWORD = "!"
 _FLAGS = ("is_active_pair", "is_staff")
 
 
@@ -68,7 +71,7 @@ class Users:
 
     async def create(self, *, email: str, password_hash: str, first_name: str = "",
                      last_name: str = "", birth: str | None = None,
-                     hobby: Iterable[int] = (),
+                     hobby: Iterable[int] = (), tg_link: str | None = None,
                      created_at: float) -> dict:
         """Insert a new user in one write; raises :class:`EmailTaken` when the
         email is in use, also when a concurrent registration won the race."""
@@ -78,6 +81,7 @@ class Users:
             "password": password_hash, "first_name": first_name, "last_name": last_name,
             "birth": birth, "hobby": sorted(set(hobby)), "chat_id": None, "image": None,
             "is_active_pair": True, "is_staff": False, "created_at": created_at,
+            "tg_link": tg_link, "tokens_after": 0,
         }
         try:
             await self._col.insert_one(doc)
@@ -97,10 +101,26 @@ class Users:
         # with a full scan, whatever the index.
         return await self._col.find_one({"email_key": email_key(email)}, {"_id": 1}) is not None
 
-    async def credentials(self, email: str) -> tuple[int, str] | None:
-        """``(user_id, password_hash)`` for a login email, or None."""
+    async def credentials(self, email: str) -> tuple[int, str | None] | None:
+        """``(user_id, password_hash)`` for a login email, or None; the hash
+        is None for an account without a password."""
         doc = await self._col.find_one({"email_key": email_key(email)}, {"password": 1})
-        return (doc["_id"], doc["password"]) if doc else None
+        if doc is None:
+            return None
+        hashed = doc.get("password")
+        return doc["_id"], hashed if hashed and hashed != NO_PASSWORD else None
+
+    async def password_hash(self, user_id: int) -> str | None:
+        """The user's current password hash (None: none, or no such user):
+        what a password reset token is bound to."""
+        doc = await self._col.find_one({"_id": user_id}, {"password": 1})
+        return None if doc is None else doc.get("password")
+
+    async def set_password(self, user_id: int, password_hash: str, now: float) -> None:
+        """Replace the password and end every session: tokens issued before
+        ``now`` are refused from here on (``tokens_after``). Raises :class:`NotFound`."""
+        if await self._set(user_id, {"password": password_hash, "tokens_after": now}) is None:
+            raise NotFound(user_id)
 
     async def update(self, user_id: int, changes: dict) -> dict:
         """Apply ``changes`` (keys from :data:`EDITABLE`) in one atomic write
