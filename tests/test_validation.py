@@ -48,7 +48,7 @@ def test_bad_birth_dates(value):
 
 @pytest.mark.parametrize("value", ["31-12-1899", "01-01-0999", "05-12-2026"])
 def test_birth_dates_out_of_range(value):
-    assert errors_of(validation.birth_date(TODAY), value) == {"_": [validation.BIRTH_RANGE]}
+    assert errors_of(validation.birth_date(TODAY), value) == {"_": [validation.V1.birth_range]}
 
 
 @pytest.mark.parametrize("value, message", [

@@ -5,6 +5,7 @@ import pathlib
 import tornado.routing
 import tornado.web
 
+from unimatch.handlers import v2
 from unimatch.handlers.access_log import log_request
 from unimatch.handlers.accounts import (
     MeHandler,
@@ -20,7 +21,6 @@ from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHo
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
-from unimatch.handlers import v2
 from unimatch.handlers.telegram import TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime

@@ -35,6 +35,14 @@ class ErrorMessage(UniMatchError):
         self.status = status
 
 
+class NotAnObject(BadRequest):
+    """A JSON body that is not an object."""
+
+
+class ForeignOrigin(UniMatchError):
+    """A browser request from an origin that may not use this endpoint."""
+
+
 class NotAuthenticated(UniMatchError):
     """No credentials were sent."""
 

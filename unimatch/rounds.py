@@ -211,6 +211,7 @@ def _summary(number: int, created_at: str, scheduled_for: str,
              participants: dict[int, frozenset[int]], history: dict[tuple[int, int], int],
              groups: list[tuple[int, ...]]) -> dict:
     inner = [pair for g in groups for pair in itertools.combinations(sorted(g), 2)]
+    sharing = _sharing_groups(participants, groups)
     return {
         "round": number,
         "scheduled_for": scheduled_for,
@@ -220,9 +221,16 @@ def _summary(number: int, created_at: str, scheduled_for: str,
         "pairs": len(inner),
         "trios": sum(1 for g in groups if len(g) == 3),
         "repeats": sum(1 for pair in inner if pair in history),
-        # .get: a retried plan may name someone who has opted out since.
-        "sharing_groups": sum(
-            1 for g in groups
-            if any(participants.get(a, frozenset()) & participants.get(b, frozenset())
-                   for a, b in itertools.combinations(g, 2))),
+        "sharing_groups": sharing,
+        # v2's name for it: the share of groups with a common hobby, in
+        # percent, written as Python writes a float ("80.0"), "0" for none.
+        "success": str(100 * sharing / len(groups)) if groups else "0",
     }
+
+
+def _sharing_groups(participants: dict[int, frozenset[int]], groups: list[tuple[int, ...]]) -> int:
+    """Groups in which some two members share a hobby."""
+    # .get: a retried plan may name someone who has opted out since.
+    return sum(1 for g in groups
+               if any(participants.get(a, frozenset()) & participants.get(b, frozenset())
+                      for a, b in itertools.combinations(g, 2)))

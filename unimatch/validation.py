@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from unimatch.dialects import EARLIEST_BIRTH, V1, Dialect
 from unimatch.errors import FieldErrors
 
 REQUIRED = "This field is required."
@@ -17,12 +18,9 @@ NOT_BLANK = "This field may not be blank."
 NOT_STRING = "Not a valid string."
 NOT_BOOLEAN = "Must be a valid boolean."
 BAD_EMAIL = "Enter a valid email address."
-BAD_DATE = "Date has wrong format. Use one of these formats instead: DD-MM-YYYY."
-BIRTH_RANGE = "Date must be between 01-01-1900 and today."
+BAD_TG_LINK = "Enter a Telegram username: @ and 5 to 32 letters, digits or underscores."
 NULL_CHARACTERS = "Null characters are not allowed."
 CONTROL_CHARACTERS = "Control characters are not allowed."
-BIRTH_FORMAT = "%d-%m-%Y"
-EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 NAME_MAX = 150
 EMAIL_MAX = 254
@@ -34,6 +32,9 @@ _MISSING = object()
 _EMAIL_USER = re.compile(r"^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*\Z", re.I)
 _EMAIL_DOMAIN = re.compile(
     r"^((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63}(?<!-))\Z", re.I)
+
+
+BAD_DATE = V1.bad_date
 
 
 class _Form:
@@ -122,27 +123,41 @@ def _valid_domain(domain: str) -> bool:
     return bool(_EMAIL_DOMAIN.match(ascii_domain))
 
 
-def birth_date(today: dt.date) -> Callable[[object], str | None]:
-    """``DD-MM-YYYY`` (ASCII digits) into an ISO date string: a real date
-    from 1900 to ``today``. An empty string means "no date", as clients
-    send for an empty input."""
+def birth_date(today: dt.date, dialect: Dialect = V1) -> Callable[[object], str | None]:
+    """A date in the dialect's format (ASCII digits) into an ISO date
+    string: a real date from 1900 to ``today``. In v1 an empty string means
+    "no date", as its clients send for an empty input."""
     def parse(value: object) -> str | None:
         if not isinstance(value, str):
-            _fail(BAD_DATE)
+            _fail(dialect.bad_date)
         value = value.strip()
         if not value:
-            return None
-        # [0-9], not \d: "２０" is a digit to Python but not to anyone's client.
-        if not re.fullmatch(r"[0-9]{2}-[0-9]{2}-[0-9]{4}", value):
-            _fail(BAD_DATE)
+            if dialect.birth_may_be_empty:
+                return None
+            _fail(NOT_BLANK)
+        if not re.fullmatch(dialect.date_pattern, value):
+            _fail(dialect.bad_date)
         try:
-            day = dt.datetime.strptime(value, BIRTH_FORMAT).date()
+            day = dt.datetime.strptime(value, dialect.date_format).date()
         except ValueError:
-            _fail(BAD_DATE)
+            _fail(dialect.bad_date)
         if not EARLIEST_BIRTH <= day <= today:
-            _fail(BIRTH_RANGE)
+            _fail(dialect.birth_range)
         return day.isoformat()
     return parse
+
+
+def tg_link(value: object) -> str | None:
+    """A Telegram username as people write it, ``@name`` (5 to 32 letters,
+    digits or underscores); empty means none."""
+    if not isinstance(value, str):
+        _fail(NOT_STRING)
+    value = value.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"@[A-Za-z0-9_]{5,32}", value):
+        _fail(BAD_TG_LINK)
+    return value
 
 
 def hobby_ids(value: object) -> list[int]:
@@ -193,7 +208,8 @@ def unknown_hobbies_error(ids: list[int]) -> FieldErrors:
     return FieldErrors({"hobby": [f'Invalid pk "{ids[0]}" - object does not exist.']})
 
 
-def check_registration(data: dict, today: dt.date) -> tuple[dict, dict]:
+def check_registration(data: dict, today: dt.date,
+                       dialect: Dialect = V1) -> tuple[dict, dict]:
     """The clean values of the valid registration fields, and the errors of
     the others (the checks that need several fields run on the former)."""
     form = _Form(data)
@@ -201,8 +217,11 @@ def check_registration(data: dict, today: dt.date) -> tuple[dict, dict]:
     form.field("password", text(PASSWORD_MAX, allow_blank=False, strip=False), required=True)
     form.field("first_name", person_name, default="", allow_null=True)
     form.field("last_name", person_name, default="", allow_null=True)
-    form.field("birth", birth_date(today), default=None, allow_null=True)
+    form.field("birth", birth_date(today, dialect), default=None,
+               allow_null=dialect.birth_may_be_empty)
     form.field("hobby", hobby_ids, default=[], allow_null=True)
+    if dialect.has_tg_link:
+        form.field("tg_link", tg_link, default=None, allow_null=True)
     for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
         if name in form.clean and form.clean[name] is None:
             form.clean[name] = empty
@@ -216,15 +235,17 @@ def parse_login(data: dict) -> dict:
     return form.result()
 
 
-def parse_profile_changes(data: dict, today: dt.date) -> dict:
+def parse_profile_changes(data: dict, today: dt.date, dialect: Dialect = V1) -> dict:
     """A partial update: only the keys present are validated and returned;
     keys the user may not change are ignored, as DRF does."""
     form = _Form(data)
     form.field("first_name", person_name, allow_null=True)
     form.field("last_name", person_name, allow_null=True)
-    form.field("birth", birth_date(today), allow_null=True)
+    form.field("birth", birth_date(today, dialect), allow_null=dialect.birth_may_be_empty)
     form.field("hobby", hobby_ids, allow_null=True)
     form.field("is_active_pair", boolean)
+    if dialect.has_tg_link:
+        form.field("tg_link", tg_link, allow_null=True)
     clean = form.result()
     for name, empty in (("first_name", ""), ("last_name", ""), ("hobby", [])):
         if name in clean and clean[name] is None:

@@ -1,8 +1,7 @@
 """How users and pairs look on the wire (the contract's shapes), for REST
 answers and WebSocket alerts alike."""
 
-import datetime as dt
-
+from unimatch.dialects import V1, V2
 from unimatch.store import Store
 
 
@@ -23,9 +22,7 @@ def user_json(user: dict) -> dict:
 
 
 def _birth(iso: str) -> str:
-    # By hand: strftime("%Y") drops the zero padding of years before 1000.
-    day = dt.date.fromisoformat(iso)
-    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}"
+    return V1.format_date(iso)
 
 
 def partner_json(user: dict) -> dict:
@@ -65,3 +62,51 @@ async def load_pair_items(store: Store, pairs_by_user: dict[int, list[dict]]) ->
     names = await store.hobbies.names()
     return {user_id: pair_items(user_id, pairs, users, names)
             for user_id, pairs in pairs_by_user.items()}
+
+
+# -- v2 ------------------------------------------------------------------------
+
+
+def user_v2(user: dict, hobby_names: dict[int, str]) -> dict:
+    """v2's user object: ISO ``birth``, ``chat_id`` as text (the original's
+    column was text), ``tg_link``, and ``hobby`` as ``{"id", "name"}``."""
+    birth = user.get("birth")
+    chat_id = user.get("chat_id")
+    return {
+        "id": user["_id"],
+        "first_name": user.get("first_name", ""),
+        "last_name": user.get("last_name", ""),
+        "email": user["email"],
+        "birth": V2.format_date(birth) if birth else None,
+        "chat_id": None if chat_id is None else str(chat_id),
+        "image": user.get("image"),
+        "tg_link": user.get("tg_link"),
+        "hobby": _hobby_objects(user, hobby_names),
+        "is_active_pair": user.get("is_active_pair", True),
+    }
+
+
+def _hobby_objects(user: dict, hobby_names: dict[int, str]) -> list[dict]:
+    return [{"id": h, "name": hobby_names[h]} for h in user.get("hobby") or [] if h in hobby_names]
+
+
+def partner_v2(user: dict, hobby_names: dict[int, str]) -> dict:
+    """A partner as v2 shows one: its own hobbies, and ``tg_link`` as text
+    (never null: the web client builds a link from it unconditionally)."""
+    return {**partner_json(user), "tg_link": user.get("tg_link") or "",
+            "hobby": _hobby_objects(user, hobby_names)}
+
+
+def pairs_v2(user_id: int, pairs: list[dict], latest_round: int | None, users: dict[int, dict],
+             hobby_names: dict[int, str]) -> dict:
+    """v2's pairs answer: ``current_pair``, the user's pair made by the
+    latest round (the lowest pair id of a trio; ``current_pairs`` has all),
+    or null; ``pairs``, every earlier one, newest round first, then by id."""
+    items = []
+    for item in pair_items(user_id, pairs, users, hobby_names):
+        items.append({**item, "partner": partner_v2(users[item["partner"]["id"]], hobby_names)})
+    items.sort(key=lambda item: (-item["round"], item["id"]))
+    current = [item for item in items if item["round"] == latest_round]
+    return {"current_pair": current[0] if current else None,
+            "current_pairs": current,
+            "pairs": [item for item in items if item["round"] != latest_round]}

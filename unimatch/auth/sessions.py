@@ -87,3 +87,68 @@ async def _revoke(store: Store, claims: dict) -> None:
     except TokenBlacklisted:
         # Lost a race with a concurrent rotation of the same token.
         raise InvalidToken(BLACKLISTED) from None
+
+
+# -- v2: the refresh token in a cookie ----------------------------------------
+
+
+async def refresh_with_grace(store: Store, tokens: TokenService, token: object, now: float,
+                             grace: float) -> dict:
+    """v2's refresh: ``{"access", "refresh"}`` for the refresh token from
+    the cookie, which is revoked in the same step (rotation).
+
+    One page load sends several refreshes with one cookie, milliseconds
+    apart. Within ``grace`` seconds of a rotation, the rotated token answers
+    again with the same successor (and a new access token) instead of
+    failing; after it, or once the successor itself is revoked (logout) or
+    the user's sessions ended (password reset), it is refused. Raises
+    :class:`InvalidToken`."""
+    claims = tokens.decode(token, REFRESH)
+    user = await store.users.get(claims["user_id"])
+    if user is None or not _current(claims, user):
+        raise InvalidToken(INVALID)
+    successor = tokens.claims(user["_id"], REFRESH)
+    try:
+        await store.blacklist.add(claims["jti"], int(claims["exp"]), user["_id"],
+                                  successor=successor, rotated_at=now)
+    except TokenBlacklisted:
+        successor = await _successor_in_grace(store, claims, user, now, grace)
+    return {"access": tokens.issue(user["_id"], ACCESS), "refresh": tokens.encode(successor)}
+
+
+async def _successor_in_grace(store: Store, claims: dict, user: dict, now: float,
+                              grace: float) -> dict:
+    revoked = await store.blacklist.get(claims["jti"]) or {}
+    successor = revoked.get("successor")
+    if (not successor or now - revoked.get("rotated_at", 0) > grace
+            or not _current(successor, user) or await store.blacklist.contains(successor["jti"])):
+        raise InvalidToken(BLACKLISTED)
+    return successor
+
+
+async def logout(store: Store, tokens: TokenService, token: object) -> None:
+    """v2's logout: revoke the cookie's refresh token, and the successor a
+    rotation gave it, which ends its grace at once. Raises
+    :class:`InvalidToken` for a token that is bad or was revoked already."""
+    claims = tokens.decode(token, REFRESH)
+    try:
+        await store.blacklist.add(claims["jti"], int(claims["exp"]), claims["user_id"])
+    except TokenBlacklisted:
+        revoked = await store.blacklist.get(claims["jti"])
+        successor = (revoked or {}).get("successor")
+        if successor:
+            try:
+                await store.blacklist.add(successor["jti"], successor["exp"], claims["user_id"])
+            except TokenBlacklisted:
+                pass
+        raise InvalidToken(BLACKLISTED) from None
+
+
+async def verify(store: Store, tokens: TokenService, token: object) -> dict:
+    """Any token of this service that is valid now, access or refresh:
+    its claims. Raises :class:`InvalidToken` ("Token is invalid" or "Token
+    is expired") or :class:`TokenBlacklisted` for a revoked refresh token."""
+    claims = tokens.verify(token)
+    if claims["token_type"] == REFRESH and await store.blacklist.contains(claims["jti"]):
+        raise TokenBlacklisted(claims["jti"])
+    return claims

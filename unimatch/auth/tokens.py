@@ -12,6 +12,7 @@ from unimatch.validation import MAX_ID
 ALGORITHM = "HS256"
 ACCESS, REFRESH = "access", "refresh"
 _REQUIRED = ("token_type", "exp", "iat", "jti", "user_id")
+INVALID, EXPIRED = "Token is invalid", "Token is expired"
 
 
 class TokenService:
@@ -27,14 +28,22 @@ class TokenService:
         self._lifetimes = {ACCESS: access_lifetime, REFRESH: refresh_lifetime}
 
     def issue(self, user_id: int, token_type: str) -> str:
+        return self.encode(self.claims(user_id, token_type))
+
+    def claims(self, user_id: int, token_type: str) -> dict:
+        """The claims of a new token."""
         now = int(self._clock.timestamp())
-        claims = {
+        return {
             "token_type": token_type,
             "exp": now + self._lifetimes[token_type],
             "iat": now,
             "jti": uuid.uuid4().hex,
             "user_id": user_id,
         }
+
+    def encode(self, claims: dict) -> str:
+        """The signed token of ``claims``: the same claims always give the
+        same token, so a token can be handed out again from its claims."""
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def pair(self, user_id: int) -> dict:
@@ -46,23 +55,35 @@ class TokenService:
 
         Raises :class:`InvalidToken` for anything else (the caller chooses
         the message the contract wants)."""
-        if not isinstance(token, str) or not token:
+        try:
+            claims = self.verify(token)
+        except InvalidToken:
+            raise InvalidToken() from None
+        if claims.get("token_type") != token_type:
             raise InvalidToken()
+        return claims
+
+    def verify(self, token: object) -> dict:
+        """The claims of a valid, unexpired token of either type. Raises
+        :class:`InvalidToken` with SimpleJWT's detail: "Token is expired"
+        for an expired one, "Token is invalid" for anything else."""
+        if not isinstance(token, str) or not token:
+            raise InvalidToken(INVALID)
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=[ALGORITHM],
                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                          "require": list(_REQUIRED)})
         except (jwt.PyJWTError, UnicodeError) as exc:  # UnicodeError: a lone surrogate
-            raise InvalidToken() from exc
-        if claims.get("token_type") != token_type:
-            raise InvalidToken()
-        if not _is_number(claims.get("exp")) or claims["exp"] <= self._clock.timestamp():
-            raise InvalidToken()
+            raise InvalidToken(INVALID) from exc
+        if claims.get("token_type") not in (ACCESS, REFRESH) or not _is_number(claims.get("exp")):
+            raise InvalidToken(INVALID)
+        if claims["exp"] <= self._clock.timestamp():
+            raise InvalidToken(EXPIRED)
         # Claims reach the store as they are: only what it can hold (BSON
         # has no integer past int64) and what ids can be passes.
         if not _is_id(claims.get("user_id")) or not isinstance(claims.get("jti"), str):
-            raise InvalidToken()
+            raise InvalidToken(INVALID)
         return claims
 
 

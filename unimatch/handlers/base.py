@@ -139,7 +139,7 @@ class BaseHandler(tornado.web.RequestHandler):
         except (UnicodeError, ValueError, RecursionError) as exc:
             raise errors.BadRequest(f"JSON parse error - {exc}") from None
         if not isinstance(data, dict):
-            raise errors.BadRequest(
+            raise errors.NotAnObject(
                 f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
         return data
 
@@ -155,6 +155,14 @@ class BaseHandler(tornado.web.RequestHandler):
             if forwarded:
                 return forwarded
         return self.request.remote_ip or ""
+
+    def refuse_foreign_origin(self) -> None:
+        """For endpoints that act on cookies: a browser request from an
+        origin that is not allowed gets :class:`ForeignOrigin` (403), so no
+        other site can make a visitor's browser refresh or read tokens."""
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.services.origins.allowed(origin, self.request.host):
+            raise errors.ForeignOrigin()
 
     def send_json(self, payload: object, status: int = 200) -> None:
         finish_json(self, payload, status)
@@ -210,11 +218,15 @@ class BaseHandler(tornado.web.RequestHandler):
         origin = self.request.headers.get("Origin")
         if not origin or not self.services.origins.allowed(origin, self.request.host):
             return
+        # Echoed, never "*", and with credentials: browsers show a
+        # credentialed answer (the web client sends its cookie every time),
+        # errors and preflights included, only with both.
         self.set_header("Access-Control-Allow-Origin", origin)
+        self.set_header("Access-Control-Allow-Credentials", "true")
         self.set_header("Vary", "Origin")
         self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
         self.set_header("Access-Control-Allow-Methods", ", ".join(self._allowed_methods() + ["OPTIONS"]))
-        self.set_header("Access-Control-Max-Age", "600")
+        self.set_header("Access-Control-Max-Age", "86400")
 
 
 def _reject_constant(name: str) -> NoReturn:

@@ -12,6 +12,7 @@ _FIXED: dict[type[errors.UniMatchError], tuple[int, dict]] = {
     errors.NotAuthenticated: (401, {"detail": NOT_AUTHENTICATED}),
     errors.BadCredentials: (401, {"detail": "No active account found with the given credentials"}),
     errors.PermissionDenied: (403, {"detail": "You do not have permission to perform this action."}),
+    errors.ForeignOrigin: (403, {"detail": "Requests from this origin are not allowed here."}),
     errors.NotFound: (404, {"detail": "Not found."}),
     errors.TelegramAuthInvalid: (400, {"error": "Invalid tg auth"}),
     errors.TelegramEmailMismatch: (403, {"error": "The email belongs to another account"}),

@@ -120,6 +120,13 @@ class Rounds:
         cursor = self._col.find({"state": "done", "finished_seq": {"$gt": seq}}, {"plan": 0})
         return sorted([doc async for doc in cursor], key=lambda d: d["finished_seq"])
 
+    async def latest_number(self) -> int | None:
+        """The number of the round finished last (what made the "current"
+        pairs), or None before any."""
+        cursor = self._col.find({"state": "done"}, {"finished_seq": 1, "number": 1})
+        done = [doc async for doc in cursor]
+        return max(done, key=lambda d: d.get("finished_seq", 0))["number"] if done else None
+
     async def last_finished_seq(self) -> int:
         """The completion sequence of the latest finished round, 0 when none."""
         cursor = self._col.find({"state": "done"}, {"finished_seq": 1})

@@ -33,16 +33,27 @@ class Blacklist:
                                     instead="the periodic purge alone forgets expired tokens")
         await self._col.create_index("exp")
 
-    async def add(self, jti: str, exp: int, user_id: int) -> None:
+    async def add(self, jti: str, exp: int, user_id: int, *,
+                  successor: dict | None = None, rotated_at: float | None = None) -> None:
         """Revoke a token. Raises :class:`TokenBlacklisted` when it already was:
-        of two concurrent refreshes with one token, exactly one succeeds."""
+        of two concurrent refreshes with one token, exactly one succeeds.
+
+        A token revoked by rotation keeps the claims of its ``successor``
+        (claims, never a signed token) and when that happened, so that a
+        parallel refresh with the same token can be handed the same one."""
+        doc = {"_id": jti, "exp": exp, "user_id": user_id,
+               "expires_at": dt.datetime.fromtimestamp(exp, dt.UTC)}
+        if successor is not None:
+            doc.update(successor=successor, rotated_at=rotated_at)
         try:
-            await self._col.insert_one({
-                "_id": jti, "exp": exp, "user_id": user_id,
-                "expires_at": dt.datetime.fromtimestamp(exp, dt.UTC),
-            })
+            await self._col.insert_one(doc)
         except DuplicateKeyError as exc:
             raise TokenBlacklisted(jti) from exc
+
+    async def get(self, jti: str) -> dict | None:
+        """The revocation of ``jti``: ``exp``, ``user_id`` and, after a
+        rotation, ``successor`` and ``rotated_at``; None when not revoked."""
+        return await self._col.find_one({"_id": jti})
 
     async def contains(self, jti: str) -> bool:
         return await self._col.find_one({"_id": jti}, {"_id": 1}) is not None

@@ -204,6 +204,16 @@ class Users:
         if taken is None:  # someone else reclaimed it first
             raise TelegramIdTaken(chat_id)
 
+    async def by_chat(self, chat_id: int) -> dict | None:
+        """The user a Telegram chat is linked to (without secrets), or None."""
+        link = await self._links.find_one({"_id": chat_id})
+        if link is None:
+            return None
+        user = await self.get(link["user_id"])
+        # A link written just before a crash may name a user that does not
+        # point back to the chat: that is no link.
+        return user if user is not None and user.get("chat_id") == chat_id else None
+
     async def unlink_telegram(self, chat_id: int) -> int | None:
         """Forget a chat (the user blocked the bot); returns the user id or None."""
         link = await self._links.find_one_and_delete({"_id": chat_id})

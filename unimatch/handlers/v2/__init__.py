@@ -4,11 +4,25 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 
 ``ROUTES`` are relative to the prefix (``--v2-prefix``, default ``v2/``)."""
 
+from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
+from unimatch.handlers.v2 import accounts, pairs, session
 
-# v2 moved these paths, not their bodies: v1's handlers answer them.
 ROUTES = (
+    ("api/token/", session.LoginHandler),
+    ("api/token/refresh/", session.RefreshHandler),
+    ("api/token/blacklist/", session.LogoutHandler),
+    ("api/token/verify/", session.VerifyHandler),
+    ("api/access/httponly/", session.AccessFromCookieHandler),
+    ("api/tg-auth/", session.TelegramSignInHandler),
+    ("api/register/", accounts.RegisterHandler),
+    ("api/auth/users/me/", accounts.MeHandler),
+    ("api/update/user/", accounts.UpdateUserHandler),
+    ("api/user-by-chat-id/([^/]+)/", accounts.UserByChatHandler),
+    ("api/pairs/", pairs.PairsHandler),
+    # v2 moved these paths, not their bodies: v1's handlers answer them.
+    ("admin-api/create-pairs/", CreatePairsHandler),
     ("api/hobby/", MyHobbiesHandler),
     ("api/hobby/all/", AllHobbiesHandler),
     ("api/hobby/total/", HobbyTotalHandler),

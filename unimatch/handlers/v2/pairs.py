@@ -1,0 +1,17 @@
+"""v2's pairs: the current pair apart from the earlier ones."""
+
+from unimatch.handlers.base import BaseHandler
+from unimatch.wire import pairs_v2
+
+
+class PairsHandler(BaseHandler):
+    auth_required = True
+
+    async def get(self) -> None:
+        store = self.services.store
+        user_id = self.current_user["_id"]
+        pairs = await store.pairs.for_user(user_id)
+        latest = await store.rounds.latest_number()
+        users = await store.users.many({m for pair in pairs for m in pair["members"]})
+        names = await store.hobbies.names()
+        self.send_json(pairs_v2(user_id, pairs, latest, users, names))
