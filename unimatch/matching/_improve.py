@@ -21,14 +21,19 @@ Pipeline (``mate[i]`` is ``i``'s partner or ``-1``):
 """
 
 import logging
+from collections.abc import Callable, Iterable
 
 from unimatch.matching import _blossom, _cycles
 from unimatch.matching._model import Instance
 
 logger = logging.getLogger(__name__)
 
+#: ``neighbours(v)``: ``v``'s neighbours in a graph, as ``_blossom`` takes it.
+Neighbours = Callable[[int], Iterable[int]]
 
-def build(inst, adj, levels, mate, *, phases):
+
+def build(inst: Instance, adj: list[list[int]], levels: list[list[int]], mate: list[int], *,
+          phases: int) -> None:
     """Start: pairs that share a hobby and never met, cheapest level first;
     at each level, after taking what is free, ``phases`` sweeps of
     augmenting paths within the pairs of that cost or less, so as many
@@ -37,40 +42,79 @@ def build(inst, adj, levels, mate, *, phases):
     level: measured 10724 shared hobbies vs 11191 after this on 10,000
     people; the optimum restricted to the same candidates is 11645)."""
     n = inst.n
-    mask = inst.mask
-    free = [v for v in range(n) if mate[v] < 0 and mask[v]]
+    free = _free_sharers(inst, mate)
     for r, keys in enumerate(levels):
         for key in keys:
             u, v = divmod(key, n)
             if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
+                _pair(mate, u, v)
         free = [v for v in free if mate[v] < 0]
         if len(free) < 2:
             continue
-
-        def neighbours(v, top=r):
-            for code in adj[v]:
-                cost = code // n
-                if cost > top:
-                    return
-                yield code - cost * n
-
+        neighbours = _sharing_below(inst, adj, r + 1)
         for _ in range(phases):
             if not _blossom.forest_phase(free, neighbours, mate):
                 break
             free = [v for v in free if mate[v] < 0]
 
 
-def share_more(inst, adj, mate):
+def share_more(inst: Instance, adj: list[list[int]], mate: list[int]) -> int:
     """Augment the sharing matching until no augmenting path is left in the
     candidate graph (forest sweeps, then exact single-source searches for
     the few left). Returns the number of augmentations."""
+    neighbours = _sharing_below(inst, adj, inst.S)
+    done = 0
+    while found := _blossom.forest_phase(_free_sharers(inst, mate), neighbours, mate):
+        done += found
+    return done + _augment_each(_free_sharers(inst, mate), neighbours, mate)
+
+
+def complete(inst: Instance, mate: list[int]) -> None:
+    """Pair everybody still unpaired (at most one left over when the head
+    count is odd), avoiding repeats whenever possible."""
+    free = _unpaired(mate)
+    if len(free) < 2:
+        return
+    if len(free) <= 400:
+        # Few people: best pairs among them first (they may still share a
+        # hobby through a pair the candidate graph did not hold).
+        _pair_cheapest(inst, free, mate, repeats=False)
+    else:
+        _pair_in_order(inst, free, mate)
+    free = [v for v in free if mate[v] < 0]
+    if len(free) >= 2:
+        _augment_each(free, _never_met(inst), mate)
+        free = _unpaired(mate)
+    if len(free) >= 2:
+        # Unavoidable repeats: the oldest (cheapest) first.
+        logger.debug("%d people can only be paired with someone they met", len(free))
+        _pair_cheapest(inst, free, mate, repeats=True)
+
+
+def _pair(mate: list[int], u: int, v: int) -> None:
+    mate[u] = v
+    mate[v] = u
+
+
+def _unpaired(mate: list[int]) -> list[int]:
+    return [v for v in range(len(mate)) if mate[v] < 0]
+
+
+def _free_sharers(inst: Instance, mate: list[int]) -> list[int]:
+    """The unpaired people who hold a hobby someone else holds too."""
+    mask = inst.mask
+    return [v for v in range(inst.n) if mate[v] < 0 and mask[v]]
+
+
+def _sharing_below(inst: Instance, adj: list[list[int]], limit: int) -> Neighbours:
+    """Neighbours in the candidate graph through the pairs cheaper than
+    ``limit`` that share a hobby and never met. With ``limit <= S`` those
+    are all the pairs below ``limit`` of someone with a hobby to share;
+    someone without one gets none (their pairs below ``S`` share nothing)."""
     n = inst.n
     mask = inst.mask
-    limit = inst.S
 
-    def neighbours(v):
+    def neighbours(v: int) -> Iterable[int]:
         if not mask[v]:
             return
         for code in adj[v]:
@@ -78,25 +122,29 @@ def share_more(inst, adj, mate):
             if r >= limit:
                 return
             yield code - r * n
-
-    done = 0
-    while True:
-        roots = [v for v in range(n) if mate[v] < 0 and mask[v]]
-        found = _blossom.forest_phase(roots, neighbours, mate)
-        done += found
-        if not found:
-            break
-    roots = [v for v in range(n) if mate[v] < 0 and mask[v]]
-    return done + _augment_each(roots, neighbours, mate)
+    return neighbours
 
 
-def _augment_each(roots, neighbours, mate) -> int:
+def _never_met(inst: Instance) -> Neighbours:
+    """Neighbours in the implicit graph of everyone who never met."""
+    n = inst.n
+    hist = inst.hist
+
+    def neighbours(v: int) -> Iterable[int]:
+        base = v * n
+        for u in range(n):
+            if u != v and (base + u if v < u else u * n + v) not in hist:
+                yield u
+    return neighbours
+
+
+def _augment_each(roots: list[int], neighbours: Neighbours, mate: list[int]) -> int:
     """Try an augmenting path from every free root; returns how many were found.
 
     An augmenting path joins two free people: stop searching once fewer
     than two are left that could still be joined (with an odd head count
     one is always left, and a search from it would sweep everything)."""
-    dead = set()
+    dead: set[int] = set()
     left = len(roots)
     done = 0
     for root in roots:
@@ -111,52 +159,32 @@ def _augment_each(roots, neighbours, mate) -> int:
     return done
 
 
-def complete(inst, mate):
-    """Pair everybody still unpaired (at most one left over when the head
-    count is odd), avoiding repeats whenever possible."""
-    n = inst.n
-    hist = inst.hist
-    free = [v for v in range(n) if mate[v] < 0]
-    if len(free) < 2:
-        return
+def _pair_cheapest(inst: Instance, people: list[int], mate: list[int], *,
+                   repeats: bool) -> None:
+    """Pair the unpaired ``people`` greedily by increasing reduced cost;
+    pairs that met before too when ``repeats``."""
     rc = inst.rc
-    if len(free) <= 400:
-        # Few people: best pairs among them first (they may still share a
-        # hobby through a pair the candidate graph did not hold).
-        options = sorted((rc(u, v), u, v) for i, u in enumerate(free) for v in free[i + 1:]
-                         if inst.key(u, v) not in hist)
-        for _, u, v in options:
-            if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
-    else:
-        for i, u in enumerate(free):
-            if mate[u] >= 0:
-                continue
-            for k in range(i + 1, len(free)):
-                v = free[k]
-                if mate[v] < 0 and inst.key(u, v) not in hist:
-                    mate[u] = v
-                    mate[v] = u
-                    break
-    free = [v for v in free if mate[v] < 0]
-    if len(free) >= 2:
-        def never_met(v):
-            base = v * n
-            for u in range(n):
-                if u != v and (base + u if v < u else u * n + v) not in hist:
-                    yield u
+    hist = inst.hist
+    key = inst.key
+    options = sorted((rc(u, v), u, v) for i, u in enumerate(people) for v in people[i + 1:]
+                     if repeats or key(u, v) not in hist)
+    for _, u, v in options:
+        if mate[u] < 0 and mate[v] < 0:
+            _pair(mate, u, v)
 
-        _augment_each(free, never_met, mate)
-        free = [v for v in range(n) if mate[v] < 0]
-    if len(free) >= 2:
-        # Unavoidable repeats: the oldest (cheapest) first.
-        logger.debug("%d people can only be paired with someone they met", len(free))
-        options = sorted((rc(u, v), u, v) for i, u in enumerate(free) for v in free[i + 1:])
-        for _, u, v in options:
-            if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
+
+def _pair_in_order(inst: Instance, people: list[int], mate: list[int]) -> None:
+    """Pair each of ``people`` still unpaired with the first one after it
+    who is unpaired too and never met it (no sort: for many people)."""
+    hist = inst.hist
+    for i, u in enumerate(people):
+        if mate[u] >= 0:
+            continue
+        for k in range(i + 1, len(people)):
+            v = people[k]
+            if mate[v] < 0 and inst.key(u, v) not in hist:
+                _pair(mate, u, v)
+                break
 
 
 def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand: int,
