@@ -215,7 +215,8 @@ def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand
     return search.run()
 
 
-def place_trio(inst, adj, mate, *, exhaustive):
+def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
+               exhaustive: bool) -> tuple[int, int, int]:
     """Choose the trio for an odd head count; returns ``(x, a, b)``.
 
     ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
@@ -227,83 +228,121 @@ def place_trio(inst, adj, mate, *, exhaustive):
     ``x``'s candidates and their partners, scored by ``y``'s best host
     among its own candidates, and only a real gain is applied.
     """
-    n = inst.n
-    weight = inst.weight
-    free = [v for v in range(n) if mate[v] < 0]
+    free = _unpaired(mate)
     if len(free) != 1:
         raise AssertionError(f"expected one person left over, got {len(free)}")
     x = free[0]
-
-    def host(v):
-        best = None
-        for a in range(n):
-            b = mate[a]
-            if b > a and a != v and b != v:
-                val = weight(a, v) + weight(b, v)
-                if best is None or val > best[0]:
-                    best = (val, a, b)
-        return best
-
-    def quick_host(v, skip):
-        best = None
-        for code in adj[v]:
-            a = code % n
-            b = mate[a]
-            if b < 0 or a == skip or b == skip or b == v:
-                continue
-            val = weight(a, v) + weight(b, v)
-            if best is None or val > best:
-                best = val
-        return best
-
-    value, a, b = host(x)
+    value, a, b = _best_host(inst, mate, x)
     for _ in range(10 if exhaustive else 3):
-        if exhaustive:
-            pool = [y for y in range(n) if mate[y] >= 0]
-        else:
-            pool = set()
-            for code in adj[x]:
-                c = code % n
-                if mate[c] >= 0:
-                    pool.add(c)
-                    pool.add(mate[c])
-            pool = sorted(pool)
-        best = None
-        for y in pool:
-            z = mate[y]
-            if exhaustive:
-                mate[z] = x
-                mate[x] = z
-                mate[y] = -1
-                got = host(y)
-                mate[y] = z
-                mate[z] = y
-                mate[x] = -1
-                if got is None:
-                    continue
-                gain = weight(x, z) - weight(y, z) + got[0] - value
-            else:
-                got = quick_host(y, z)
-                if got is None:
-                    continue
-                gain = weight(x, z) - weight(y, z) + got - value
-            if gain > 0 and (best is None or gain > best[0]):
-                best = (gain, y)
-        if best is None:
+        y = _best_swap(inst, adj, mate, x, value, exhaustive=exhaustive)
+        if y is None:
             break
-        y = best[1]
-        z = mate[y]
-        mate[z] = x
-        mate[x] = z
-        mate[y] = -1
-        got = host(y)
-        new_value = weight(x, z) - weight(y, z) + got[0]
-        if new_value <= value:
-            # The quick estimate was optimistic: undo and stop.
-            mate[y] = z
-            mate[z] = y
-            mate[x] = -1
+        got = _swap_left_over(inst, mate, x, y, value)
+        if got is None:
             break
         x = y
         value, a, b = got
     return x, a, b
+
+
+def _best_host(inst: Instance, mate: list[int], v: int) -> tuple[int, int, int]:
+    """The pair ``(a, b)`` (``a < b``, neither is ``v``) where ``v`` adds the
+    most, ``w(a, v) + w(b, v)``, as ``(that sum, a, b)``; the first of equals."""
+    weight = inst.weight
+    best = None
+    for a in range(inst.n):
+        b = mate[a]
+        if b > a and a != v and b != v:
+            val = weight(a, v) + weight(b, v)
+            if best is None or val > best[0]:
+                best = (val, a, b)
+    if best is None:
+        raise AssertionError("no pair to host a trio")
+    return best
+
+
+def _quick_host(inst: Instance, adj: list[list[int]], mate: list[int], v: int,
+                skip: int) -> int | None:
+    """What ``v`` adds to the best pair it can join through its candidates,
+    leaving out ``skip``'s pair; None when there is no such pair."""
+    n = inst.n
+    weight = inst.weight
+    best = None
+    for code in adj[v]:
+        a = code % n
+        b = mate[a]
+        if b < 0 or a == skip or b == skip or b == v:
+            continue
+        val = weight(a, v) + weight(b, v)
+        if best is None or val > best:
+            best = val
+    return best
+
+
+def _best_swap(inst: Instance, adj: list[list[int]], mate: list[int], x: int, value: int, *,
+               exhaustive: bool) -> int | None:
+    """Who to leave over instead of ``x`` (the one left over now, whose
+    best host adds ``value``): the ``y`` gaining the most, estimated unless
+    ``exhaustive``; None when nobody gains."""
+    weight = inst.weight
+    best = None
+    for y in _swap_pool(adj, mate, x, exhaustive=exhaustive):
+        z = mate[y]
+        hosted = (_trial_host(inst, mate, x, y) if exhaustive
+                  else _quick_host(inst, adj, mate, y, z))
+        if hosted is None:
+            continue
+        gain = weight(x, z) - weight(y, z) + hosted - value
+        if gain > 0 and (best is None or gain > best[0]):
+            best = (gain, y)
+    return None if best is None else best[1]
+
+
+def _swap_pool(adj: list[list[int]], mate: list[int], x: int, *,
+               exhaustive: bool) -> list[int]:
+    """Who may be left over instead of ``x``, in index order: everyone
+    paired, or (not ``exhaustive``) ``x``'s candidates and their partners."""
+    n = len(mate)
+    if exhaustive:
+        return [y for y in range(n) if mate[y] >= 0]
+    pool = set()
+    for code in adj[x]:
+        c = code % n
+        if mate[c] >= 0:
+            pool.add(c)
+            pool.add(mate[c])
+    return sorted(pool)
+
+
+def _trial_host(inst: Instance, mate: list[int], x: int, y: int) -> int:
+    """What ``y``'s best host would add were ``y`` left over instead of
+    ``x``; ``mate`` ends as it was."""
+    _trade(mate, x, y)
+    hosted = _best_host(inst, mate, y)[0]
+    _trade(mate, y, x)
+    return hosted
+
+
+def _swap_left_over(inst: Instance, mate: list[int], x: int, y: int,
+                    value: int) -> tuple[int, int, int] | None:
+    """Leave ``y`` over instead of ``x`` if that beats ``value`` (what
+    ``x``'s best host adds): returns ``y``'s best host as ``(what y adds,
+    a, b)``; otherwise None, with ``mate`` as it was."""
+    weight = inst.weight
+    z = _trade(mate, x, y)
+    got = _best_host(inst, mate, y)
+    if weight(x, z) - weight(y, z) + got[0] <= value:
+        # The quick estimate was optimistic: undo and stop.
+        _trade(mate, y, x)
+        return None
+    return got
+
+
+def _trade(mate: list[int], x: int, y: int) -> int:
+    """Leave ``y`` over instead of ``x``: ``x`` (unpaired) takes ``y``'s
+    partner, which is returned."""
+    z = mate[y]
+    mate[z] = x
+    mate[x] = z
+    mate[y] = -1
+    return z
