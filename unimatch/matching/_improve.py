@@ -91,6 +91,66 @@ def complete(inst: Instance, mate: list[int]) -> None:
         _pair_cheapest(inst, free, mate, repeats=True)
 
 
+def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand: int,
+            everywhere: bool, duals: bool) -> dict[str, int]:
+    """Apply improving alternating cycles until none is found; returns the
+    search's counters (searches, moves, searches capped, longest move in
+    pairs).
+
+    A move removes pairs ``(a, b), (c1, d1), ..., (ck, dk)`` and adds
+    ``(a, c1), (d1, c2), ..., (dk, b)``: ``a`` takes ``c1`` from ``d1``,
+    ``d1`` takes ``c2`` from ``d2``, ... and the last one freed closes the
+    cycle with ``b``. Every new pair except the closing one is a candidate
+    pair; the closing pair can be anyone. Improving = the removed reduced
+    costs exceed the added ones. How the cycles are found, and why cycles:
+    :mod:`unimatch.matching._cycles`.
+
+    ``max_expand``: chain ends one search may expand (the effort bound).
+    ``everywhere`` (small cohorts) also starts from, and passes through,
+    pairs that share nothing or met before; otherwise only sharing
+    never-met pairs take part (their reduced cost is below ``S``), which
+    keeps each search local. ``duals``: measure reduced costs against
+    tighter potentials than the static ``y2`` (fewer, narrower searches);
+    this re-keys and re-sorts the rows of ``adj``, after which only
+    ``code % n`` (the neighbour) still means what it did.
+    """
+    search = _cycles.CycleSearch(inst, adj, mate, max_expand=max_expand,
+                                 ceiling=None if everywhere else inst.S, duals=duals)
+    return search.run()
+
+
+def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
+               exhaustive: bool) -> tuple[int, int, int]:
+    """Choose the trio for an odd head count; returns ``(x, a, b)``.
+
+    ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
+    ``(a, b)`` maximising ``w(a, x) + w(b, x)`` (a scan over all pairs, so
+    never a repeat when a repeat-free host exists). Then who is left over
+    is improved: making ``y`` (paired with ``z``) the one left over pairs
+    ``z`` with ``x`` and hosts ``y`` instead. ``exhaustive`` tries every
+    ``y`` exactly (quadratic; small cohorts); otherwise ``y`` ranges over
+    ``x``'s candidates and their partners, scored by ``y``'s best host
+    among its own candidates, and only a real gain is applied.
+    """
+    free = _unpaired(mate)
+    if len(free) != 1:
+        raise AssertionError(f"expected one person left over, got {len(free)}")
+    x = free[0]
+    value, a, b = _best_host(inst, mate, x)
+    for _ in range(10 if exhaustive else 3):
+        y = _best_swap(inst, adj, mate, x, value, exhaustive=exhaustive)
+        if y is None:
+            break
+        got = _swap_left_over(inst, mate, x, y, value)
+        if got is None:
+            break
+        x = y
+        value, a, b = got
+    return x, a, b
+
+
+# -- for build, share_more and complete ---------------------------------------------
+
 def _pair(mate: list[int], u: int, v: int) -> None:
     mate[u] = v
     mate[v] = u
@@ -187,63 +247,7 @@ def _pair_in_order(inst: Instance, people: list[int], mate: list[int]) -> None:
                 break
 
 
-def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand: int,
-            everywhere: bool, duals: bool) -> dict[str, int]:
-    """Apply improving alternating cycles until none is found; returns the
-    search's counters (searches, moves, searches capped, longest move in
-    pairs).
-
-    A move removes pairs ``(a, b), (c1, d1), ..., (ck, dk)`` and adds
-    ``(a, c1), (d1, c2), ..., (dk, b)``: ``a`` takes ``c1`` from ``d1``,
-    ``d1`` takes ``c2`` from ``d2``, ... and the last one freed closes the
-    cycle with ``b``. Every new pair except the closing one is a candidate
-    pair; the closing pair can be anyone. Improving = the removed reduced
-    costs exceed the added ones. How the cycles are found, and why cycles:
-    :mod:`unimatch.matching._cycles`.
-
-    ``max_expand``: chain ends one search may expand (the effort bound).
-    ``everywhere`` (small cohorts) also starts from, and passes through,
-    pairs that share nothing or met before; otherwise only sharing
-    never-met pairs take part (their reduced cost is below ``S``), which
-    keeps each search local. ``duals``: measure reduced costs against
-    tighter potentials than the static ``y2`` (fewer, narrower searches);
-    this re-keys and re-sorts the rows of ``adj``, after which only
-    ``code % n`` (the neighbour) still means what it did.
-    """
-    search = _cycles.CycleSearch(inst, adj, mate, max_expand=max_expand,
-                                 ceiling=None if everywhere else inst.S, duals=duals)
-    return search.run()
-
-
-def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
-               exhaustive: bool) -> tuple[int, int, int]:
-    """Choose the trio for an odd head count; returns ``(x, a, b)``.
-
-    ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
-    ``(a, b)`` maximising ``w(a, x) + w(b, x)`` (a scan over all pairs, so
-    never a repeat when a repeat-free host exists). Then who is left over
-    is improved: making ``y`` (paired with ``z``) the one left over pairs
-    ``z`` with ``x`` and hosts ``y`` instead. ``exhaustive`` tries every
-    ``y`` exactly (quadratic; small cohorts); otherwise ``y`` ranges over
-    ``x``'s candidates and their partners, scored by ``y``'s best host
-    among its own candidates, and only a real gain is applied.
-    """
-    free = _unpaired(mate)
-    if len(free) != 1:
-        raise AssertionError(f"expected one person left over, got {len(free)}")
-    x = free[0]
-    value, a, b = _best_host(inst, mate, x)
-    for _ in range(10 if exhaustive else 3):
-        y = _best_swap(inst, adj, mate, x, value, exhaustive=exhaustive)
-        if y is None:
-            break
-        got = _swap_left_over(inst, mate, x, y, value)
-        if got is None:
-            break
-        x = y
-        value, a, b = got
-    return x, a, b
-
+# -- for place_trio -----------------------------------------------------------------
 
 def _best_host(inst: Instance, mate: list[int], v: int) -> tuple[int, int, int]:
     """The pair ``(a, b)`` (``a < b``, neither is ``v``) where ``v`` adds the
