@@ -38,14 +38,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests"))  # the instances are the tests' own
 
-from matcher_instances import (blossom_reference, matcher_rounds,  # noqa: E402
-                               random_rounds, zipf_cohort)
-from unimatch.matcher import match, score  # noqa: E402
+from matcher_instances import (Cohort, History, blossom_reference,  # noqa: E402
+                               matcher_rounds, random_rounds, zipf_cohort)
+from unimatch.matcher import Score, match, score  # noqa: E402
 
 
 # -- references ---------------------------------------------------------------------
 
-def oracle(cohort, history):
+def oracle(cohort: Cohort, history: History) -> tuple[Score, float, bool]:
     """(score, seconds, exact?)"""
     groups, seconds = blossom_reference(cohort, history)
     return score(groups, cohort, history), seconds, len(cohort) % 2 == 0
@@ -107,7 +107,7 @@ def pct(part, whole):
     return "-" if not whole else f"{100 * part / whole:.2f}%"
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed", type=int, default=1)

@@ -143,7 +143,8 @@ def blossom_reference(cohort: Cohort, history: History) -> tuple[Groups, float]:
         left = next(u for u in ids if all(u not in g for g in groups))
 
         def gain(pair: tuple[int, ...]) -> int:
-            return sum(weight[tuple(sorted((where[left], where[u])))] for u in pair)
+            i = where[left]
+            return sum(weight[(i, where[u]) if i < where[u] else (where[u], i)] for u in pair)
         host = max(groups, key=gain)
         groups = [g for g in groups if g != host] + [tuple(sorted(host + (left,)))]
     return groups, seconds

@@ -17,8 +17,8 @@ import pytest
 import rustworkx as rx
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from matcher_instances import (arbitrary_cohort, blossom_reference, everyone_met, matcher_rounds,
-                               random_rounds, zipf_cohort)
+from matcher_instances import (Cohort, Groups, History, arbitrary_cohort, blossom_reference,
+                               everyone_met, matcher_rounds, random_rounds, zipf_cohort)
 from unimatch import matcher
 from unimatch.matcher import Score, match, score
 from unimatch.matching import _blossom
@@ -68,14 +68,14 @@ def brute_force(cohort, history):
     return max((score(g, cohort, history) for g in groupings(people)), key=Score.key)
 
 
-def exact_even(cohort, history):
+def exact_even(cohort: Cohort, history: History) -> tuple[Score, Groups]:
     """Optimal Score for an even head count (the blossom reference)."""
     groups, _ = blossom_reference(cohort, history)
     assert 2 * len(groups) == len(cohort)
     return score(groups, cohort, history), groups
 
 
-def exact_odd_reference(cohort, history):
+def exact_odd_reference(cohort: Cohort, history: History) -> Score:
     """For an odd head count: the Score of the blossom reference, a strong
     feasible grouping, not a proven optimum."""
     groups, _ = blossom_reference(cohort, history)
