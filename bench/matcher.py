@@ -4,7 +4,8 @@ For each size: a random cohort (Zipf-like popularity over 20-50 hobbies,
 1-5 hobbies each) with ten earlier rounds of history (90% attendance per
 round), made by the matcher itself up to ``--matcher-history-max`` people
 (the harder case: everyone's best partners are used up) and by random
-pairings above. The matcher then runs in a fresh process that only loads
+pairings above; the same generators and reference as the tests
+(``tests/matcher_instances.py``). The matcher then runs in a fresh process that only loads
 the instance, so its time and peak RSS are its own (plus the interpreter
 and the instance, shown separately).
 
@@ -35,93 +36,18 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))  # the instances are the tests' own
 
-from unimatch.matcher import match, score  # noqa: E402
+from matcher_instances import Cohort, History, blossom_reference, matcher_rounds, random_rounds, zipf_cohort  # noqa: E402
 
-
-# -- instances ----------------------------------------------------------------------
-
-def make_cohort(n, rng):
-    count = rng.randint(20, 50)
-    names = [1000 + 7 * k for k in range(count)]
-    weights = [1 / (k + 1) for k in range(count)]   # Zipf, s = 1
-    cum = list(itertools.accumulate(weights))
-    ids = rng.sample(range(1, 20 * n + 20), n)
-    cohort = {}
-    for uid in ids:
-        want = rng.randint(1, 5)
-        chosen = set()
-        while len(chosen) < want:
-            chosen.add(rng.choices(names, cum_weights=cum)[0])
-        cohort[uid] = frozenset(chosen)
-    return cohort, count
-
-
-def make_history(cohort, rng, *, rounds, by_matcher):
-    history = {}
-    for round_no in range(1, rounds + 1):
-        present = [u for u in sorted(cohort) if rng.random() < 0.9]
-        if by_matcher:
-            groups = match({u: cohort[u] for u in present}, history, seed=round_no)
-        else:
-            rng.shuffle(present)
-            groups = [present[i:i + 2] for i in range(0, len(present) - 1, 2)]
-            if len(present) % 2 and groups:
-                groups[-1].append(present[-1])
-        for group in groups:
-            for a, b in itertools.combinations(sorted(group), 2):
-                history[(a, b)] = round_no
-    return history
-
+from unimatch.matcher import Score, match, score  # noqa: E402
 
 # -- references ---------------------------------------------------------------------
 
-def lexicographic_weights(cohort, history):
-    ids = sorted(cohort)
-    pairs = len(ids) // 2 + 2
-    cmax = max((len(h) for h in cohort.values()), default=0)
-    share = pairs * (cmax + 1) + 1
-    recency = pairs * (share + cmax + 1) + 1
-    repeat = pairs * (recency * (max(history.values(), default=0) + 1) + share + cmax) + 1
-    hobbies = [cohort[u] for u in ids]
-    out = []
-    lowest = 0
-    for i in range(len(ids)):
-        hi = hobbies[i]
-        a = ids[i]
-        for j in range(i + 1, len(ids)):
-            common = len(hi & hobbies[j])
-            w = (share + common) if common else 0
-            met = history.get((a, ids[j]))
-            if met is not None:
-                w -= repeat + recency * met
-            out.append((i, j, w))
-            lowest = min(lowest, w)
-    return ids, [(i, j, w - lowest + 1) for i, j, w in out]
-
-
-def oracle(cohort, history):
+def oracle(cohort: Cohort, history: History) -> tuple[Score, float, bool]:
     """(score, seconds, exact?)"""
-    import rustworkx as rx
-    ids, edges = lexicographic_weights(cohort, history)
-    graph = rx.PyGraph()
-    graph.add_nodes_from(ids)
-    graph.add_edges_from(edges)
-    started = time.perf_counter()
-    chosen = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda w: w,
-                                    verify_optimum=False)
-    seconds = time.perf_counter() - started
-    groups = [tuple(sorted((ids[i], ids[j]))) for i, j in chosen]
-    if len(ids) % 2:
-        weight = {(i, j): w for i, j, w in edges}
-        where = {u: k for k, u in enumerate(ids)}
-        left = next(u for u in ids if all(u not in g for g in groups))
-
-        def gain(pair):
-            return sum(weight[tuple(sorted((where[left], where[u])))] for u in pair)
-        host = max(groups, key=gain)
-        groups = [g for g in groups if g != host] + [tuple(sorted(host + (left,)))]
-    return score(groups, cohort, history), seconds, len(ids) % 2 == 0
+    groups, seconds = blossom_reference(cohort, history)
+    return score(groups, cohort, history), seconds, len(cohort) % 2 == 0
 
 
 def old_service(cohort, history):
@@ -180,7 +106,7 @@ def pct(part, whole):
     return "-" if not whole else f"{100 * part / whole:.2f}%"
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed", type=int, default=1)
@@ -208,10 +134,11 @@ def main():
     notes = []
     for n in sizes:
         rng = random.Random(args.seed * 7919 + n)
-        cohort, hobby_count = make_cohort(n, rng)
+        hobby_count = rng.randint(20, 50)
+        cohort = zipf_cohort(n, rng, hobbies=hobby_count)
         by_matcher = n <= args.matcher_history_max
         started = time.perf_counter()
-        history = make_history(cohort, rng, rounds=10, by_matcher=by_matcher)
+        history = (matcher_rounds if by_matcher else random_rounds)(cohort, 10, rng)
         made = time.perf_counter() - started
         kind = "matcher" if by_matcher else "random"
         notes.append(f"{n:,} people: {hobby_count} hobbies, {len(history):,} pairs in history "

@@ -17,62 +17,21 @@ import pytest
 import rustworkx as rx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matcher_instances import (
+    Cohort,
+    Groups,
+    History,
+    arbitrary_cohort,
+    blossom_reference,
+    everyone_met,
+    matcher_rounds,
+    random_rounds,
+    zipf_cohort,
+)
 
 from unimatch import matcher
 from unimatch.matcher import Score, match, score
 from unimatch.matching import _blossom
-
-# -- instances ---------------------------------------------------------------------
-
-def zipf_cohort(n, rng, *, hobbies=None, per_person=(1, 5)):
-    """``n`` people with 1-5 hobbies drawn from a Zipf-like popularity over
-    20-50 hobbies; ids scattered, not 0..n-1."""
-    count = hobbies or rng.randint(20, 50)
-    names = [1000 + 7 * k for k in range(count)]
-    weights = [1 / (k + 1) for k in range(count)]
-    ids = rng.sample(range(1, 20 * n + 20), n)
-    cohort = {}
-    for uid in ids:
-        want = rng.randint(*per_person)
-        chosen = set()
-        while len(chosen) < want:
-            chosen.add(rng.choices(names, weights)[0])
-        cohort[uid] = frozenset(chosen)
-    return cohort
-
-
-def record(history, groups, round_no):
-    for group in groups:
-        for a, b in itertools.combinations(sorted(group), 2):
-            history[(a, b)] = round_no
-
-
-def random_rounds(cohort, rounds, rng, attend=0.9):
-    """History of ``rounds`` random pairings (a trio when odd)."""
-    history = {}
-    for round_no in range(1, rounds + 1):
-        present = [u for u in sorted(cohort) if rng.random() < attend]
-        rng.shuffle(present)
-        groups = [present[i:i + 2] for i in range(0, len(present) - 1, 2)]
-        if len(present) % 2 and groups:
-            groups[-1].append(present[-1])
-        record(history, groups, round_no)
-    return history
-
-
-def matcher_rounds(cohort, rounds, rng, attend=0.9):
-    """History made by the matcher itself: the best partners are used up,
-    which makes the next round harder than random history does."""
-    history = {}
-    for round_no in range(1, rounds + 1):
-        present = {u: cohort[u] for u in sorted(cohort) if rng.random() < attend}
-        record(history, match(present, history, seed=round_no), round_no)
-    return history
-
-
-def everyone_met(ids, rng):
-    return {pair: rng.randint(1, 40) for pair in itertools.combinations(sorted(ids), 2)}
-
 
 # -- checks and references ---------------------------------------------------------
 
@@ -118,64 +77,17 @@ def brute_force(cohort, history):
     return max((score(g, cohort, history) for g in groupings(people)), key=Score.key)
 
 
-def lexicographic_weights(cohort, history):
-    """Integer pair weights whose sum over a perfect matching orders
-    matchings exactly like Score.key (computed here, independently of the
-    matcher's own constants). Shifted positive for max-cardinality solvers."""
-    ids = sorted(cohort)
-    n = len(ids)
-    pairs = n // 2 + 1
-    cmax = max((len(h) for h in cohort.values()), default=0)
-    share = pairs * (cmax + 1) + 1
-    top_round = max(history.values(), default=0)
-    recency = pairs * (share + cmax + 1) + 1
-    repeat = pairs * (recency * (top_round + 1) + share + cmax) + 1
-    weights = {}
-    for a, b in itertools.combinations(ids, 2):
-        common = len(cohort[a] & cohort[b])
-        w = (share + common) if common else 0
-        met = history.get((a, b))
-        if met is not None:
-            w -= repeat + recency * met
-        weights[(a, b)] = w
-    shift = -min(weights.values(), default=0) + 1
-    return {pair: w + shift for pair, w in weights.items()}
-
-
-def exact_even(cohort, history):
-    """Optimal Score for an even head count: rustworkx's blossom on the
-    complete graph, maximum cardinality, lexicographic weights."""
-    ids = sorted(cohort)
-    graph = rx.PyGraph()
-    graph.add_nodes_from(ids)
-    position = {u: i for i, u in enumerate(ids)}
-    graph.add_edges_from([(position[a], position[b], w)
-                          for (a, b), w in lexicographic_weights(cohort, history).items()])
-    chosen = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda w: w)
-    groups = [tuple(sorted((ids[i], ids[j]))) for i, j in chosen]
-    assert 2 * len(groups) == len(ids)
+def exact_even(cohort: Cohort, history: History) -> tuple[Score, Groups]:
+    """Optimal Score for an even head count (the blossom reference)."""
+    groups, _ = blossom_reference(cohort, history)
+    assert 2 * len(groups) == len(cohort)
     return score(groups, cohort, history), groups
 
 
-def exact_odd_reference(cohort, history):
-    """For an odd head count: the blossom's best matching of everybody but
-    one, with that one added where they gain the most. A strong feasible
-    grouping, not a proven optimum (an exact trio needs an O(n^3) search)."""
-    ids = sorted(cohort)
-    weights = lexicographic_weights(cohort, history)
-    graph = rx.PyGraph()
-    graph.add_nodes_from(ids)
-    position = {u: i for i, u in enumerate(ids)}
-    graph.add_edges_from([(position[a], position[b], w) for (a, b), w in weights.items()])
-    chosen = [tuple(sorted((ids[i], ids[j])))
-              for i, j in rx.max_weight_matching(graph, max_cardinality=True,
-                                                 weight_fn=lambda w: w)]
-    left = next(u for u in ids if all(u not in p for p in chosen))
-
-    def gain(pair):
-        return sum(weights[tuple(sorted((left, u)))] for u in pair)
-    host = max(chosen, key=gain)
-    groups = [p for p in chosen if p != host] + [tuple(sorted(host + (left,)))]
+def exact_odd_reference(cohort: Cohort, history: History) -> Score:
+    """For an odd head count: the Score of the blossom reference, a strong
+    feasible grouping, not a proven optimum."""
+    groups, _ = blossom_reference(cohort, history)
     return score(groups, cohort, history)
 
 
@@ -301,17 +213,6 @@ cohorts = st.tuples(st.integers(min_value=0, max_value=2**32),
                     st.integers(min_value=0, max_value=70),
                     st.integers(min_value=0, max_value=12),
                     st.floats(min_value=0.0, max_value=1.0))
-
-
-def arbitrary_cohort(seed, n, rounds, density):
-    """Random ids, 0-4 hobbies out of 6, and a history of ``rounds`` rounds
-    in which each pair met with probability ``density``."""
-    rng = random.Random(seed)
-    ids = rng.sample(range(-50, 10_000), n)
-    cohort = {u: frozenset(rng.sample(range(6), rng.randint(0, 4))) for u in ids}
-    history = {pair: rng.randint(1, rounds) for pair in itertools.combinations(sorted(ids), 2)
-               if rounds and rng.random() < density}
-    return cohort, history
 
 
 def path(dense):

@@ -11,6 +11,9 @@ Layout:
   profiles from bucket indexes; never all pairs).
 * ``_blossom``: Edmonds' augmenting-path search for cardinality
   matching (no repeats; as many sharing pairs as possible).
-* ``_improve``: greedy start, best-first alternating-cycle local search,
-  and the choice of the trio.
+* ``_improve``: the pipeline after the candidate graph: greedy start,
+  sharing augmentations, completion without repeats, local search, and the
+  choice of the trio.
+* ``_cycles``: the local search itself: best-first search for improving
+  alternating cycles, with dual potentials.
 """

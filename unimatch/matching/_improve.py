@@ -12,23 +12,28 @@ Pipeline (``mate[i]`` is ``i``'s partner or ``-1``):
    left only when no repeat-free round exists; then the unavoidable repeats
    are chosen oldest first.
 4. :func:`improve`: local search that applies improving alternating cycles
-   (see its docstring): from ~96-98% of the optimum's shared hobbies to
-   99.5-100% on the measured instances.
+   (see its docstring; the search is in :mod:`unimatch.matching._cycles`):
+   from ~96-98% of the optimum's shared hobbies to 99.5-100% on the
+   measured instances.
 5. :func:`place_trio`: with an odd head count, the person left over joins
    the pair where they add the most, and who is left over is improved by
    swaps.
 """
 
-import heapq
 import logging
-from collections import deque
+from collections.abc import Callable, Iterable
 
-from unimatch.matching import _blossom
+from unimatch.matching import _blossom, _cycles
+from unimatch.matching._model import Instance
 
 logger = logging.getLogger(__name__)
 
+#: ``neighbours(v)``: ``v``'s neighbours in a graph, as ``_blossom`` takes it.
+Neighbours = Callable[[int], Iterable[int]]
 
-def build(inst, adj, levels, mate, *, phases):
+
+def build(inst: Instance, adj: list[list[int]], levels: list[list[int]], mate: list[int], *,
+          phases: int) -> None:
     """Start: pairs that share a hobby and never met, cheapest level first;
     at each level, after taking what is free, ``phases`` sweeps of
     augmenting paths within the pairs of that cost or less, so as many
@@ -37,40 +42,139 @@ def build(inst, adj, levels, mate, *, phases):
     level: measured 10724 shared hobbies vs 11191 after this on 10,000
     people; the optimum restricted to the same candidates is 11645)."""
     n = inst.n
-    mask = inst.mask
-    free = [v for v in range(n) if mate[v] < 0 and mask[v]]
+    free = _free_sharers(inst, mate)
     for r, keys in enumerate(levels):
         for key in keys:
             u, v = divmod(key, n)
             if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
+                _pair(mate, u, v)
         free = [v for v in free if mate[v] < 0]
         if len(free) < 2:
             continue
-
-        def neighbours(v, top=r):
-            for code in adj[v]:
-                cost = code // n
-                if cost > top:
-                    return
-                yield code - cost * n
-
+        neighbours = _sharing_below(inst, adj, r + 1)
         for _ in range(phases):
             if not _blossom.forest_phase(free, neighbours, mate):
                 break
             free = [v for v in free if mate[v] < 0]
 
 
-def share_more(inst, adj, mate):
+def share_more(inst: Instance, adj: list[list[int]], mate: list[int]) -> int:
     """Augment the sharing matching until no augmenting path is left in the
     candidate graph (forest sweeps, then exact single-source searches for
     the few left). Returns the number of augmentations."""
+    neighbours = _sharing_below(inst, adj, inst.S)
+    done = 0
+    while found := _blossom.forest_phase(_free_sharers(inst, mate), neighbours, mate):
+        done += found
+    return done + _augment_each(_free_sharers(inst, mate), neighbours, mate)
+
+
+def complete(inst: Instance, mate: list[int]) -> None:
+    """Pair everybody still unpaired (at most one left over when the head
+    count is odd), avoiding repeats whenever possible."""
+    free = _unpaired(mate)
+    if len(free) < 2:
+        return
+    if len(free) <= 400:
+        # Few people: best pairs among them first (they may still share a
+        # hobby through a pair the candidate graph did not hold).
+        _pair_cheapest(inst, free, mate, repeats=False)
+    else:
+        _pair_in_order(inst, free, mate)
+    free = [v for v in free if mate[v] < 0]
+    if len(free) >= 2:
+        _augment_each(free, _never_met(inst), mate)
+        free = _unpaired(mate)
+    if len(free) >= 2:
+        # Unavoidable repeats: the oldest (cheapest) first.
+        logger.debug("%d people can only be paired with someone they met", len(free))
+        _pair_cheapest(inst, free, mate, repeats=True)
+
+
+def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand: int,
+            everywhere: bool, duals: bool) -> dict[str, int]:
+    """Apply improving alternating cycles until none is found; returns the
+    search's counters (searches, moves, searches capped, longest move in
+    pairs).
+
+    A move removes pairs ``(a, b), (c1, d1), ..., (ck, dk)`` and adds
+    ``(a, c1), (d1, c2), ..., (dk, b)``: ``a`` takes ``c1`` from ``d1``,
+    ``d1`` takes ``c2`` from ``d2``, ... and the last one freed closes the
+    cycle with ``b``. Every new pair except the closing one is a candidate
+    pair; the closing pair can be anyone. Improving = the removed reduced
+    costs exceed the added ones. How the cycles are found, and why cycles:
+    :mod:`unimatch.matching._cycles`.
+
+    ``max_expand``: chain ends one search may expand (the effort bound).
+    ``everywhere`` (small cohorts) also starts from, and passes through,
+    pairs that share nothing or met before; otherwise only sharing
+    never-met pairs take part (their reduced cost is below ``S``), which
+    keeps each search local. ``duals``: measure reduced costs against
+    tighter potentials than the static ``y2`` (fewer, narrower searches);
+    this re-keys and re-sorts the rows of ``adj``, after which only
+    ``code % n`` (the neighbour) still means what it did.
+    """
+    search = _cycles.CycleSearch(inst, adj, mate, max_expand=max_expand,
+                                 ceiling=None if everywhere else inst.S, duals=duals)
+    return search.run()
+
+
+def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
+               exhaustive: bool) -> tuple[int, int, int]:
+    """Choose the trio for an odd head count; returns ``(x, a, b)``.
+
+    ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
+    ``(a, b)`` maximising ``w(a, x) + w(b, x)`` (a scan over all pairs, so
+    never a repeat when a repeat-free host exists). Then who is left over
+    is improved: making ``y`` (paired with ``z``) the one left over pairs
+    ``z`` with ``x`` and hosts ``y`` instead. ``exhaustive`` tries every
+    ``y`` exactly (quadratic; small cohorts); otherwise ``y`` ranges over
+    ``x``'s candidates and their partners, scored by ``y``'s best host
+    among its own candidates, and only a real gain is applied.
+    """
+    free = _unpaired(mate)
+    if len(free) != 1:
+        raise AssertionError(f"expected one person left over, got {len(free)}")
+    x = free[0]
+    value, a, b = _best_host(inst, mate, x)
+    for _ in range(10 if exhaustive else 3):
+        y = _best_swap(inst, adj, mate, x, value, exhaustive=exhaustive)
+        if y is None:
+            break
+        got = _swap_left_over(inst, mate, x, y, value)
+        if got is None:
+            break
+        x = y
+        value, a, b = got
+    return x, a, b
+
+
+# -- for build, share_more and complete ---------------------------------------------
+
+def _pair(mate: list[int], u: int, v: int) -> None:
+    mate[u] = v
+    mate[v] = u
+
+
+def _unpaired(mate: list[int]) -> list[int]:
+    return [v for v in range(len(mate)) if mate[v] < 0]
+
+
+def _free_sharers(inst: Instance, mate: list[int]) -> list[int]:
+    """The unpaired people who hold a hobby someone else holds too."""
+    mask = inst.mask
+    return [v for v in range(inst.n) if mate[v] < 0 and mask[v]]
+
+
+def _sharing_below(inst: Instance, adj: list[list[int]], limit: int) -> Neighbours:
+    """Neighbours in the candidate graph through the pairs cheaper than
+    ``limit`` that share a hobby and never met. With ``limit <= S`` those
+    are all the pairs below ``limit`` of someone with a hobby to share;
+    someone without one gets none (their pairs below ``S`` share nothing)."""
     n = inst.n
     mask = inst.mask
-    limit = inst.S
 
-    def neighbours(v):
+    def neighbours(v: int) -> Iterable[int]:
         if not mask[v]:
             return
         for code in adj[v]:
@@ -78,25 +182,29 @@ def share_more(inst, adj, mate):
             if r >= limit:
                 return
             yield code - r * n
-
-    done = 0
-    while True:
-        roots = [v for v in range(n) if mate[v] < 0 and mask[v]]
-        found = _blossom.forest_phase(roots, neighbours, mate)
-        done += found
-        if not found:
-            break
-    roots = [v for v in range(n) if mate[v] < 0 and mask[v]]
-    return done + _augment_each(roots, neighbours, mate)
+    return neighbours
 
 
-def _augment_each(roots, neighbours, mate) -> int:
+def _never_met(inst: Instance) -> Neighbours:
+    """Neighbours in the implicit graph of everyone who never met."""
+    n = inst.n
+    hist = inst.hist
+
+    def neighbours(v: int) -> Iterable[int]:
+        base = v * n
+        for u in range(n):
+            if u != v and (base + u if v < u else u * n + v) not in hist:
+                yield u
+    return neighbours
+
+
+def _augment_each(roots: list[int], neighbours: Neighbours, mate: list[int]) -> int:
     """Try an augmenting path from every free root; returns how many were found.
 
     An augmenting path joins two free people: stop searching once fewer
     than two are left that could still be joined (with an odd head count
     one is always left, and a search from it would sweep everything)."""
-    dead = set()
+    dead: set[int] = set()
     left = len(roots)
     done = 0
     for root in roots:
@@ -111,362 +219,134 @@ def _augment_each(roots, neighbours, mate) -> int:
     return done
 
 
-def complete(inst, mate):
-    """Pair everybody still unpaired (at most one left over when the head
-    count is odd), avoiding repeats whenever possible."""
-    n = inst.n
-    hist = inst.hist
-    free = [v for v in range(n) if mate[v] < 0]
-    if len(free) < 2:
-        return
+def _pair_cheapest(inst: Instance, people: list[int], mate: list[int], *,
+                   repeats: bool) -> None:
+    """Pair the unpaired ``people`` greedily by increasing reduced cost;
+    pairs that met before too when ``repeats``."""
     rc = inst.rc
-    if len(free) <= 400:
-        # Few people: best pairs among them first (they may still share a
-        # hobby through a pair the candidate graph did not hold).
-        options = sorted((rc(u, v), u, v) for i, u in enumerate(free) for v in free[i + 1:]
-                         if inst.key(u, v) not in hist)
-        for _, u, v in options:
-            if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
-    else:
-        for i, u in enumerate(free):
-            if mate[u] >= 0:
-                continue
-            for k in range(i + 1, len(free)):
-                v = free[k]
-                if mate[v] < 0 and inst.key(u, v) not in hist:
-                    mate[u] = v
-                    mate[v] = u
-                    break
-    free = [v for v in free if mate[v] < 0]
-    if len(free) >= 2:
-        def never_met(v):
-            base = v * n
-            for u in range(n):
-                if u != v and (base + u if v < u else u * n + v) not in hist:
-                    yield u
-
-        _augment_each(free, never_met, mate)
-        free = [v for v in range(n) if mate[v] < 0]
-    if len(free) >= 2:
-        # Unavoidable repeats: the oldest (cheapest) first.
-        logger.debug("%d people can only be paired with someone they met", len(free))
-        options = sorted((rc(u, v), u, v) for i, u in enumerate(free) for v in free[i + 1:])
-        for _, u, v in options:
-            if mate[u] < 0 and mate[v] < 0:
-                mate[u] = v
-                mate[v] = u
-
-
-def improve(inst, adj, mate, *, max_expand, everywhere, duals):
-    """Apply improving alternating cycles until none is found.
-
-    A move removes pairs ``(a, b), (c1, d1), ..., (ck, dk)`` and adds
-    ``(a, c1), (d1, c2), ..., (dk, b)``: ``a`` takes ``c1`` from ``d1``,
-    ``d1`` takes ``c2`` from ``d2``, ... and the last one freed closes the
-    cycle with ``b``. Every new pair except the closing one is a candidate
-    pair; the closing pair can be anyone. Improving = the removed reduced
-    costs exceed the added ones.
-
-    Why this and not 2-opt: the optimum is a minimum Hamming-distance
-    matching with huge ties (many people with near-identical profiles),
-    and most of the remaining improvements are long chains of small shifts.
-    In prototype measurements on 1,000 people, exchanges of 2-5 pairs
-    (depth-limited search) stalled at 96-99% of the optimum's shared
-    hobbies and the last exchanges they found were all at the depth limit;
-    the cycles this search applies are typically 5-20 pairs long, some 40+.
-
-    Search: from every person ``a`` whose pair costs something, a best-first
-    search over chains keyed by the remaining *budget* (removed minus added
-    reduced cost so far), expanding the chain end with the largest budget
-    and extending only through candidates cheaper than the budget (the
-    adjacency lists are sorted, so the scan stops early). Requiring every
-    prefix of the chain to stay in profit loses nothing: the cyclic
-    sequence of gains of an improving cycle has a rotation whose prefix
-    sums are all positive (the Lin-Kernighan gain lemma), and every person
-    of the cycle is tried as a start in both directions. A search expands
-    at most ``max_expand`` chain ends (the effort bound that keeps the
-    whole pass near-linear) and paths that revisit a person are skipped.
-
-    ``everywhere`` (small cohorts) also starts from, and passes through,
-    pairs that share nothing or met before; otherwise only sharing
-    never-met pairs take part (their reduced cost is below ``S``), which
-    keeps each search local.
-
-    ``duals``: measure reduced costs against potentials from
-    :func:`_potentials` instead of the static ``y2``. Any potentials give
-    the same cycle gains (each person is in one removed and one added
-    pair, so they cancel) and the same completeness argument, but tighter
-    ones make pairs that cannot be improved cost 0, so no search starts
-    there and the others stay narrower (measured on 1,000 people: a third
-    of the searches, same result). Computing them is two passes over the
-    candidate graph plus a re-sort, which pays off up to a few tens of
-    thousands of people and not beyond.
-    """
-    n = inst.n
-    mask = inst.mask
-    y2 = inst.y2
     hist = inst.hist
-    S2 = 2 * inst.S
-    rc = inst.rc
-    ceiling = None if everywhere else inst.S
-    raw = [rc(i, mate[i]) if mate[i] >= 0 else 0 for i in range(n)]
-    pot = [0] * n
-    if duals:
-        _potentials(inst, adj, mate, raw, pot, ceiling)
-    # prc: reduced cost of the current pair under the potentials; pairs
-    # kept out of the search get a prohibitive value, so a chain through
-    # them never has a positive budget.
-    banned = -(inst.B + 2 * inst.Q * inst.S)
-    prc = [0] * n
+    key = inst.key
+    options = sorted((rc(u, v), u, v) for i, u in enumerate(people) for v in people[i + 1:]
+                     if repeats or key(u, v) not in hist)
+    for _, u, v in options:
+        if mate[u] < 0 and mate[v] < 0:
+            _pair(mate, u, v)
 
-    def reprice(people):
-        for u in people:
-            v = mate[u]
-            if v < 0 or (ceiling is not None and raw[u] >= ceiling):
-                prc[u] = banned
-            else:
-                prc[u] = raw[u] - pot[u] - pot[v]
 
-    reprice(range(n))
-    ypot = [y2[i] - pot[i] for i in range(n)]
-    label = [0] * n
-    stamp = [0] * n
-    from_x = [0] * n
-    from_c = [0] * n
-    heappush = heapq.heappush
-    heappop = heapq.heappop
-    stats = {"searches": 0, "moves": 0, "capped": 0, "longest": 0}
-    search_id = 0
-
-    def search(a, b, budget):
-        nonlocal search_id
-        search_id += 1
-        sid = search_id
-        label[a] = budget
-        stamp[a] = sid
-        from_x[a] = -1
-        heap = [a - budget * n]
-        mb = mask[b]
-        yb = y2[b] - pot[b]
-        expanded = 0
-        while heap:
-            item = heappop(heap)
-            g = -(item // n)
-            x = item + g * n
-            if label[x] != g or stamp[x] != sid:
-                continue
-            on = {b, x}
-            y = x
-            while y != a:
-                c = from_c[y]
-                y = from_x[y]
-                if c in on or y in on:
-                    break
-                on.add(c)
-                on.add(y)
-            else:
-                expanded += 1
-                if expanded > max_expand:
-                    stats["capped"] += 1
-                    return None
-                gx = g + pot[x]
-                for code in adj[x]:
-                    r = code // n
-                    if r >= gx:
-                        break
-                    c = code - r * n
-                    g2 = gx - r + prc[c]
-                    if g2 <= 0 or c in on:
-                        continue
-                    d = mate[c]
-                    if d < 0 or d in on or (stamp[d] == sid and g2 <= label[d]):
-                        continue
-                    cc = (mask[d] & mb).bit_count()
-                    close = ypot[d] + yb - (S2 + 2 * cc if cc else 0)
-                    if close < g2 and (d * n + b if d < b else b * n + d) in hist:
-                        close = rc(d, b) - pot[d] - pot[b]
-                    if close < g2:
-                        pairs = [(x, c), (d, b)]
-                        y = x
-                        while y != a:
-                            pairs.append((from_x[y], from_c[y]))
-                            y = from_x[y]
-                        if _gain(pairs) > 0:
-                            return pairs
-                        continue
-                    label[d] = g2
-                    stamp[d] = sid
-                    from_x[d] = x
-                    from_c[d] = c
-                    heappush(heap, d - g2 * n)
-        return None
-
-    def _gain(pairs):
-        # Exact check of a move: reduced costs of the pairs it breaks minus
-        # those of the pairs it makes (potentials cancel out).
-        gain = 0
-        for u, v in pairs:
-            gain += raw[u] + raw[v] - 2 * rc(u, v)
-        return gain
-
-    queue = deque(range(n))
-    queued = [True] * n
-    while queue:
-        a = queue.popleft()
-        queued[a] = False
-        budget = prc[a]
-        if budget <= 0:
+def _pair_in_order(inst: Instance, people: list[int], mate: list[int]) -> None:
+    """Pair each of ``people`` still unpaired with the first one after it
+    who is unpaired too and never met it (no sort: for many people)."""
+    hist = inst.hist
+    for i, u in enumerate(people):
+        if mate[u] >= 0:
             continue
+        for k in range(i + 1, len(people)):
+            v = people[k]
+            if mate[v] < 0 and inst.key(u, v) not in hist:
+                _pair(mate, u, v)
+                break
+
+
+# -- for place_trio -----------------------------------------------------------------
+
+def _best_host(inst: Instance, mate: list[int], v: int) -> tuple[int, int, int]:
+    """The pair ``(a, b)`` (``a < b``, neither is ``v``) where ``v`` adds the
+    most, ``w(a, v) + w(b, v)``, as ``(that sum, a, b)``; the first of equals."""
+    weight = inst.weight
+    best = None
+    for a in range(inst.n):
         b = mate[a]
-        stats["searches"] += 1
-        pairs = search(a, b, budget)
-        if pairs is None:
-            continue
-        stats["moves"] += 1
-        stats["longest"] = max(stats["longest"], len(pairs))
-        for u, v in pairs:
-            mate[u] = v
-            mate[v] = u
-        for u, v in pairs:
-            raw[u] = raw[v] = rc(u, v)
-        reprice([u for pair in pairs for u in pair])
-        for u, v in pairs:
-            if not queued[u]:
-                queued[u] = True
-                queue.append(u)
-            if not queued[v]:
-                queued[v] = True
-                queue.append(v)
-    return stats
+        if b > a and a != v and b != v:
+            val = weight(a, v) + weight(b, v)
+            if best is None or val > best[0]:
+                best = (val, a, b)
+    if best is None:
+        raise AssertionError("no pair to host a trio")
+    return best
 
 
-def _potentials(inst, adj, mate, raw, pot, ceiling):
-    """Dual potentials for the reduced costs: ``pot[u] + pot[v] <= rc(u, v)``
-    on every candidate pair, as tight as cheaply possible on the current
-    pairs. Start with each pair's cost split between its two people, lower
-    until feasible, then raise each person as far as feasibility allows
-    (one pass of coordinate ascent on the matching LP dual). Re-sorts the
-    adjacency lists by ``rc - pot[neighbour]``."""
-    n = inst.n
-    for u in range(n):
-        v = mate[u]
-        if v > u and (ceiling is None or raw[u] < ceiling):
-            pot[u] = raw[u] // 2
-            pot[v] = raw[u] - pot[u]
-    for u in range(n):
-        pu = pot[u]
-        for code in adj[u]:
-            r = code // n
-            val = r - pot[code - r * n]
-            if val < pu:
-                pu = val
-        pot[u] = pu
-    for u in range(n):
-        v = mate[u]
-        best = raw[u] - pot[v] if v >= 0 and (ceiling is None or raw[u] < ceiling) else None
-        for code in adj[u]:
-            r = code // n
-            val = r - pot[code - r * n]
-            if best is None or val < best:
-                best = val
-        if best is not None and best > pot[u]:
-            pot[u] = best
-    for row in adj:
-        row[:] = [(code // n - pot[code % n]) * n + code % n for code in row]
-        row.sort()
-
-
-def place_trio(inst, adj, mate, *, exhaustive):
-    """Choose the trio for an odd head count; returns ``(x, a, b)``.
-
-    ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
-    ``(a, b)`` maximising ``w(a, x) + w(b, x)`` (a scan over all pairs, so
-    never a repeat when a repeat-free host exists). Then who is left over
-    is improved: making ``y`` (paired with ``z``) the one left over pairs
-    ``z`` with ``x`` and hosts ``y`` instead. ``exhaustive`` tries every
-    ``y`` exactly (quadratic; small cohorts); otherwise ``y`` ranges over
-    ``x``'s candidates and their partners, scored by ``y``'s best host
-    among its own candidates, and only a real gain is applied.
-    """
+def _quick_host(inst: Instance, adj: list[list[int]], mate: list[int], v: int,
+                skip: int) -> int | None:
+    """What ``v`` adds to the best pair it can join through its candidates,
+    leaving out ``skip``'s pair; None when there is no such pair."""
     n = inst.n
     weight = inst.weight
-    free = [v for v in range(n) if mate[v] < 0]
-    if len(free) != 1:
-        raise AssertionError(f"expected one person left over, got {len(free)}")
-    x = free[0]
+    best = None
+    for code in adj[v]:
+        a = code % n
+        b = mate[a]
+        if b < 0 or a == skip or b == skip or b == v:
+            continue
+        val = weight(a, v) + weight(b, v)
+        if best is None or val > best:
+            best = val
+    return best
 
-    def host(v):
-        best = None
-        for a in range(n):
-            b = mate[a]
-            if b > a and a != v and b != v:
-                val = weight(a, v) + weight(b, v)
-                if best is None or val > best[0]:
-                    best = (val, a, b)
-        return best
 
-    def quick_host(v, skip):
-        best = None
-        for code in adj[v]:
-            a = code % n
-            b = mate[a]
-            if b < 0 or a == skip or b == skip or b == v:
-                continue
-            val = weight(a, v) + weight(b, v)
-            if best is None or val > best:
-                best = val
-        return best
-
-    value, a, b = host(x)
-    for _ in range(10 if exhaustive else 3):
-        if exhaustive:
-            pool = [y for y in range(n) if mate[y] >= 0]
-        else:
-            pool = set()
-            for code in adj[x]:
-                c = code % n
-                if mate[c] >= 0:
-                    pool.add(c)
-                    pool.add(mate[c])
-            pool = sorted(pool)
-        best = None
-        for y in pool:
-            z = mate[y]
-            if exhaustive:
-                mate[z] = x
-                mate[x] = z
-                mate[y] = -1
-                got = host(y)
-                mate[y] = z
-                mate[z] = y
-                mate[x] = -1
-                if got is None:
-                    continue
-                gain = weight(x, z) - weight(y, z) + got[0] - value
-            else:
-                got = quick_host(y, z)
-                if got is None:
-                    continue
-                gain = weight(x, z) - weight(y, z) + got - value
-            if gain > 0 and (best is None or gain > best[0]):
-                best = (gain, y)
-        if best is None:
-            break
-        y = best[1]
+def _best_swap(inst: Instance, adj: list[list[int]], mate: list[int], x: int, value: int, *,
+               exhaustive: bool) -> int | None:
+    """Who to leave over instead of ``x`` (the one left over now, whose
+    best host adds ``value``): the ``y`` gaining the most, estimated unless
+    ``exhaustive``; None when nobody gains."""
+    weight = inst.weight
+    best = None
+    for y in _swap_pool(adj, mate, x, exhaustive=exhaustive):
         z = mate[y]
-        mate[z] = x
-        mate[x] = z
-        mate[y] = -1
-        got = host(y)
-        new_value = weight(x, z) - weight(y, z) + got[0]
-        if new_value <= value:
-            # The quick estimate was optimistic: undo and stop.
-            mate[y] = z
-            mate[z] = y
-            mate[x] = -1
-            break
-        x = y
-        value, a, b = got
-    return x, a, b
+        hosted = (_trial_host(inst, mate, x, y) if exhaustive
+                  else _quick_host(inst, adj, mate, y, z))
+        if hosted is None:
+            continue
+        gain = weight(x, z) - weight(y, z) + hosted - value
+        if gain > 0 and (best is None or gain > best[0]):
+            best = (gain, y)
+    return None if best is None else best[1]
+
+
+def _swap_pool(adj: list[list[int]], mate: list[int], x: int, *,
+               exhaustive: bool) -> list[int]:
+    """Who may be left over instead of ``x``, in index order: everyone
+    paired, or (not ``exhaustive``) ``x``'s candidates and their partners."""
+    n = len(mate)
+    if exhaustive:
+        return [y for y in range(n) if mate[y] >= 0]
+    pool = set()
+    for code in adj[x]:
+        c = code % n
+        if mate[c] >= 0:
+            pool.add(c)
+            pool.add(mate[c])
+    return sorted(pool)
+
+
+def _trial_host(inst: Instance, mate: list[int], x: int, y: int) -> int:
+    """What ``y``'s best host would add were ``y`` left over instead of
+    ``x``; ``mate`` ends as it was."""
+    _trade(mate, x, y)
+    hosted = _best_host(inst, mate, y)[0]
+    _trade(mate, y, x)
+    return hosted
+
+
+def _swap_left_over(inst: Instance, mate: list[int], x: int, y: int,
+                    value: int) -> tuple[int, int, int] | None:
+    """Leave ``y`` over instead of ``x`` if that beats ``value`` (what
+    ``x``'s best host adds): returns ``y``'s best host as ``(what y adds,
+    a, b)``; otherwise None, with ``mate`` as it was."""
+    weight = inst.weight
+    z = _trade(mate, x, y)
+    got = _best_host(inst, mate, y)
+    if weight(x, z) - weight(y, z) + got[0] <= value:
+        # The quick estimate was optimistic: undo and stop.
+        _trade(mate, y, x)
+        return None
+    return got
+
+
+def _trade(mate: list[int], x: int, y: int) -> int:
+    """Leave ``y`` over instead of ``x``: ``x`` (unpaired) takes ``y``'s
+    partner, which is returned."""
+    z = mate[y]
+    mate[z] = x
+    mate[x] = z
+    mate[y] = -1
+    return z
