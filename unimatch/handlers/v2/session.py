@@ -66,7 +66,9 @@ class LogoutHandler(BaseHandler):
         try:
             await sessions.logout(s.store, s.tokens, token)
         except errors.InvalidToken:
-            raise errors.ErrorMessage(LOGOUT_FAILED) from None
+            # Answered here, not raised: an error answer would drop the cookie.
+            self.send_json({"error": LOGOUT_FAILED}, 400)
+            return
         self.send_json({"signout": SIGNED_OUT})
 
 
