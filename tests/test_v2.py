@@ -7,8 +7,8 @@ import datetime as dt
 from http.cookies import SimpleCookie
 
 import pytest
-
 from conftest import TEST_BOT_TOKEN
+
 from unimatch.telegram.login import sign_login
 
 V2 = "/v2/"
@@ -350,7 +350,8 @@ async def test_pairs_split_current_from_earlier(browser, api, realtime, store):
     assert (await browser.call("GET", "api/pairs/", token=(await browser.register())["access"])
             )[1] == {"current_pair": None, "current_pairs": [], "pairs": []}
     ann = await api.login("ann@example.com")
-    others = [await api.register(f"s{i}@example.com", hobby=[2, 3]) for i in range(2)]
+    for i in range(2):
+        await api.register(f"s{i}@example.com", hobby=[2, 3])
     first = await realtime.rounds.run_now()
     second = await realtime.rounds.run_now()
     status, body = await browser.call("GET", "api/pairs/", token=ann)
