@@ -169,10 +169,12 @@ async def test_a_payload_links_once(api, store, clock):
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("config_overrides", [{"telegram_bot_token": None}])
-async def test_without_a_bot_token(api, clock, config_overrides):
+async def test_without_a_bot_token(api, clock, config_overrides, caplog):
     registered = await api.register()
     status, body = await api.post(TG_AUTH, _payload(clock), token=registered["access"])
     assert status == 503 and set(body) == {"error"}
+    # An answer on purpose about the configuration: a warning, not an error.
+    assert [r.levelname for r in caplog.records if "tg-auth" in r.getMessage()] == ["WARNING"]
     assert api.last.headers["Content-Type"] == "application/json; charset=utf-8"
 
 

@@ -12,12 +12,15 @@ REDACTED = "[redacted]"
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Tornado's access line (status, method, URI, client, time) at its
-    levels, with the values of :data:`SECRET_PARAMETERS` left out."""
+    """Tornado's access line (status, method, URI, client, time) with the
+    values of :data:`SECRET_PARAMETERS` left out. Levels as Tornado's, but
+    a 503 is a WARNING: the service answered it on purpose (a part not
+    configured, the database restarting), and whatever caused it is logged
+    on its own at its own level; only an unexpected 5xx is an ERROR."""
     status = handler.get_status()
     if status < 400:
         log = access_log.info
-    elif status < 500:
+    elif status < 500 or status == 503:
         log = access_log.warning
     else:
         log = access_log.error
