@@ -5,6 +5,7 @@ import pathlib
 import tornado.routing
 import tornado.web
 
+from unimatch.handlers import v2
 from unimatch.handlers.access_log import log_request
 from unimatch.handlers.accounts import (
     MeHandler,
@@ -20,7 +21,6 @@ from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHo
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
-from unimatch.handlers import v2
 from unimatch.handlers.telegram import TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime
@@ -66,6 +66,9 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
     handlers += [(route(prefix + path), handler, args) for path, handler in v2.ROUTES]
     handlers += [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
+    # Where reset mails link to when no web client URL is configured: the page
+    # reads the uid and token from its own address.
+    handlers.append((route("password-reset/[^/]+/[^/]+/"), PageHandler, args))
     if realtime is not None:
         handlers.append((route("ws/"), SocketHandler,
                          {**args, "hub": realtime.hub, "ticker": realtime.ticker}))

@@ -26,11 +26,14 @@ class Outbox:
     MongoDB and nx-27017; on FerretDB 1.x, which applies updates as read,
     change, write back, they hold only while one process sends.
 
-    ``name`` is the collection; the sender role lives in ``<name>_sender``."""
+    ``name`` is the collection; the sender role lives in ``<name>_sender``,
+    and what many messages share (one text for everyone) in
+    ``<name>_contents``, once, named by the messages' ``content``."""
 
     def __init__(self, db: AsyncDatabase, name: str = "outbox"):
         self._col = db[name]
         self._sender = db[f"{name}_sender"]
+        self._contents = db[f"{name}_contents"]
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("state")
@@ -44,6 +47,16 @@ class Outbox:
         rows = [{**m, "state": PENDING, "attempts": 0, "not_before": now, "created_at": now}
                 for m in messages]
         return await insert_new(self._col, rows)
+
+    async def enqueue_shared(self, content_id: str, content: dict, messages: list[dict],
+                             now: float) -> int:
+        """Store ``content`` once as ``content_id``, then add ``messages``
+        naming it; returns how many messages were added."""
+        await insert_new(self._contents, [{**content, "_id": content_id, "created_at": now}])
+        return await self.enqueue([{**m, "content": content_id} for m in messages], now)
+
+    async def content(self, content_id: str) -> dict | None:
+        return await self._contents.find_one({"_id": content_id})
 
     async def hold_sender(self, owner: str, now: float, lease: float) -> bool:
         """Take or keep the one sender role (True when ``owner`` holds it):
@@ -93,11 +106,16 @@ class Outbox:
                                     "$unset": {"lease_until": ""}})
 
     async def forget_done(self, before: float) -> int:
-        """Delete the messages sent or dropped before ``before`` (epoch s);
-        returns how many."""
+        """Delete the messages sent or dropped before ``before`` (epoch s),
+        and shared contents from then that no message names any more;
+        returns how many documents went."""
         result = await self._col.delete_many({"state": {"$in": [SENT, DROPPED]},
                                               "done_at": {"$lt": before}})
-        return result.deleted_count
+        removed = result.deleted_count
+        async for content in self._contents.find({"created_at": {"$lt": before}}, {"_id": 1}):
+            if await self._col.find_one({"content": content["_id"]}, {"_id": 1}) is None:
+                removed += (await self._contents.delete_one({"_id": content["_id"]})).deleted_count
+        return removed
 
     async def counts(self) -> dict[str, int]:
         """How many messages are in each state."""
