@@ -31,11 +31,11 @@ class Received:
 
     @property
     def text(self) -> str:
-        return self.mail.get_body(("plain",)).get_content()
+        return self.mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
     @property
     def html(self) -> str:
-        return self.mail.get_body(("html",)).get_content()
+        return self.mail.get_body(("html",)).get_content().replace("\r\n", "\n")
 
     def reset_path(self) -> str:
         """The path of the reset link in the text part."""

@@ -6,7 +6,7 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
-from unimatch.handlers.v2 import reset
+from unimatch.handlers.v2 import reset, staff
 
 # v2 moved these paths, not their bodies: v1's handlers answer them.
 ROUTES = (
@@ -14,7 +14,8 @@ ROUTES = (
     ("api/hobby/all/", AllHobbiesHandler),
     ("api/hobby/total/", HobbyTotalHandler),
     ("api/days-to-match/", CountdownHandler),
-    # Reset by email: v2 alone has it.
+    # Reset by email and mail to everyone: v2 alone has them.
     ("api/auth/users/reset_password/", reset.ResetPasswordHandler),
     ("api/auth/users/reset_password_confirm/", reset.ResetPasswordConfirmHandler),
+    ("admin-api/send/emails/", staff.SendEmailsHandler),
 )
