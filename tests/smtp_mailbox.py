@@ -13,6 +13,7 @@ import email
 import email.policy
 import re
 import ssl
+import warnings
 from email.message import EmailMessage
 from urllib.parse import quote
 
@@ -106,16 +107,19 @@ class Mailbox:
             options.update(tls_context=self.tls.server, require_starttls=True)
         if self.login:
             # aiosmtpd cannot tell implicit TLS from plain text: it asks for
-            # STARTTLS before AUTH unless told not to.
+            # STARTTLS before AUTH unless told not to, and warns when told.
             options.update(authenticator=self._authenticate, auth_required=True,
                            auth_require_tls=self.security == "starttls")
-        return SMTP(_Handler(self), **options)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS",
+                                    UserWarning)
+            return SMTP(_Handler(self), **options)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         good = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
                 and auth_data.password == PASSWORD.encode())
         self.logins.append((mechanism, good))
-        return AuthResult(success=good)
+        return AuthResult(success=good, handled=False)
 
 
 class _Handler:

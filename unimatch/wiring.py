@@ -26,7 +26,7 @@ from unimatch.jobs import Every, ExpiredPurge, PeriodicJobs
 from unimatch.mail.queue import MailQueue
 from unimatch.mail.sender import MailSender
 from unimatch.mail.smtp import SmtpConnection
-from unimatch.origins import Origins
+from unimatch.origins import Origins, is_loopback_host
 from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
 from unimatch.store import DEFAULT_DB_NAME, Store
@@ -195,6 +195,9 @@ def build_mail_sender(config: Config, services: Services) -> MailSender | None:
         return None
     logger.info("mail goes through %s:%d (%s) from %s", server.host, server.port,
                 server.security, sender)
+    if server.security == "plain" and server.password and not is_loopback_host(server.host):
+        logger.warning("the SMTP password crosses the network in clear text: use "
+                       "smtp+starttls:// or smtps://")
     return MailSender(services.store, services.clock, SmtpConnection(server), sender=sender,
                       site_name=config.site_name, tokens=services.reset.tokens)
 

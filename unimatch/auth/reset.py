@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import logging
 import string
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from unimatch.auth.throttle import Limit, count, seconds_over
 from unimatch.clock import Clock
 from unimatch.errors import FieldErrors, MailNotConfigured, Throttled
 from unimatch.mail.queue import MailQueue
+from unimatch.origins import is_loopback_host
 from unimatch.store import Store
 from unimatch.store.users import email_key
 
@@ -170,21 +170,11 @@ class PasswordReset:
     def _link_base(self, own_origin: str) -> str:
         if self.web_client_url:
             return self.web_client_url
-        if own_origin in self.trusted or _is_loopback(own_origin):
+        if own_origin in self.trusted or is_loopback_host(urlsplit(own_origin).hostname or ""):
             return own_origin
         logger.warning("refused a reset link to %r, a host the server cannot vouch for: "
                        "set --web-client-url", own_origin)
         raise MailNotConfigured()
-
-
-def _is_loopback(origin: str) -> bool:
-    host = urlsplit(origin).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _base36(number: int) -> str:
