@@ -289,3 +289,14 @@ async def test_two_racing_confirmations_of_one_link_set_one_password(
     assert sorted(status for status, _ in answers) == [200, 400]
     winner = "first-pass-11" if answers[0][0] == 200 else "second-pass-22"
     assert await api.login("ann@example.com", winner)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_the_paths_work_without_their_slash_and_take_only_post(api, store):
+    status, body = await api.post(RESET.rstrip("/"), {"email": "ann@example.com"})
+    assert (status, body) == (200, {})
+    status, body = await api.post(CONFIRM.rstrip("/"), {})
+    assert status == 400 and set(body) == {"uid", "token", "new_password"}
+    for path in (RESET, CONFIRM, "/v2/admin-api/send/emails/"):
+        status, body = await api.get(path)
+        assert status == 405 and set(body) == {"detail"}, path
