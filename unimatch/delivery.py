@@ -64,7 +64,10 @@ class Reachability:
 
 class OutboxSender:
     """Delivers one outbox. Subclasses send a claimed message in
-    :meth:`_deliver` and release their connection in :meth:`_shutdown`."""
+    :meth:`_send` (answering ``"sent"``, ``"dropped"`` or ``"stop"``: end
+    this batch); they may get ready for a batch in :meth:`_begin`, put a
+    message off in :meth:`_may_send`, tidy up after a batch in
+    :meth:`_end_batch` and let go of the service in :meth:`_shutdown`."""
 
     def __init__(self, outbox: Outbox, clock: Clock, service: str):
         self.outbox = outbox
@@ -89,7 +92,29 @@ class OutboxSender:
             if not await self.outbox.hold_sender(self.owner, self.clock.timestamp(),
                                                  SENDER_LEASE):
                 return 0
-            return await self._deliver(limit)
+            if not await self._begin():
+                return 0
+            try:
+                return await self._deliver(limit)
+            finally:
+                await self._end_batch()
+
+    async def _deliver(self, limit: int) -> int:
+        sent = 0
+        deferred: list[str] = []
+        while sent < limit and not self._stopping:
+            message = await self.claim(deferred)
+            if message is None:
+                break
+            if not await self._may_send(message):
+                deferred.append(message["_id"])
+                continue
+            outcome = await self._send(message)
+            if outcome == "sent":
+                sent += 1
+            elif outcome == "stop":
+                break
+        return sent
 
     async def check(self) -> None:
         """The periodic entry point: log, never raise."""
@@ -110,9 +135,23 @@ class OutboxSender:
                                self.service, SENDER_LEASE)
             await self._shutdown()
 
-    async def claim(self, skip: list[str] | None = None) -> dict | None:
-        """The next due message, claimed for this sender (None: none)."""
-        return await self.outbox.claim_due(self.clock.timestamp(), CLAIM_LEASE, skip or ())
+    async def claim(self, skip: list[str]) -> dict | None:
+        """The next due message but those in ``skip``, claimed for this
+        sender (None: none)."""
+        return await self.outbox.claim_due(self.clock.timestamp(), CLAIM_LEASE, skip)
+
+    async def delivered(self, message: dict) -> str:
+        """Record that the service took ``message``; returns ``"sent"``."""
+        self.reachability.succeeded()
+        await self.outbox.mark_sent(message["_id"], self.clock.timestamp())
+        return "sent"
+
+    async def refused(self, message: dict, error: Exception) -> str:
+        """The service will never take ``message``: drop it, with a log
+        line; returns ``"dropped"``."""
+        await self.outbox.drop(message["_id"], str(error), self.clock.timestamp())
+        logger.warning("%s refused message %s for good: %s", self.service, message["_id"], error)
+        return "dropped"
 
     async def retry_or_give_up(self, message: dict, error: Exception) -> str:
         """A try that the service called temporary: due again after a
@@ -142,8 +181,20 @@ class OutboxSender:
     def _may_try(self, now: float) -> bool:
         return self.reachability.may_try(now)
 
-    async def _deliver(self, limit: int) -> int:
+    async def _begin(self) -> bool:
+        """Get ready to send a batch; False: not now."""
+        return True
+
+    async def _may_send(self, message: dict) -> bool:
+        """Whether ``message`` goes now; one put off (back in the outbox
+        for later) is not claimed again in this batch."""
+        return True
+
+    async def _send(self, message: dict) -> str:
         raise NotImplementedError
+
+    async def _end_batch(self) -> None:
+        """After each batch, whatever its end."""
 
     async def _shutdown(self) -> None:
         """Release what talking to the service holds (a session, a connection)."""

@@ -42,23 +42,10 @@ class MailSender(OutboxSender):
         self.tokens = tokens
         self._contents: dict[str, dict | None] = {}
 
-    async def _deliver(self, limit: int) -> int:
-        sent = 0
-        try:
-            while sent < limit and not self.stopping:
-                message = await self.claim()
-                if message is None:
-                    break
-                outcome = await self._send(message)
-                if outcome == "sent":
-                    sent += 1
-                elif outcome == "stop":
-                    break
-        finally:
-            # A session per batch: servers drop idle ones anyway.
-            await self._shutdown()
-            self._contents.clear()
-        return sent
+    async def _end_batch(self) -> None:
+        # A session per batch: servers drop idle ones anyway.
+        await self._shutdown()
+        self._contents.clear()
 
     async def _shutdown(self) -> None:
         if self.connection.is_open:
@@ -73,16 +60,12 @@ class MailSender(OutboxSender):
         try:
             await _off_loop(self.connection.send, mail, self._envelope_sender, recipient)
         except Refused as exc:
-            await self.outbox.drop(message["_id"], str(exc), self.clock.timestamp())
-            logger.warning("the mail server refused message %s for good: %s", message["_id"], exc)
-            return "dropped"
+            return await self.refused(message, exc)
         except Deferred as exc:
             return await self.retry_or_give_up(message, exc)
         except Unreachable as exc:
             return await self.wait_for_service(message, exc)
-        self.reachability.succeeded()
-        await self.outbox.mark_sent(message["_id"], self.clock.timestamp())
-        return "sent"
+        return await self.delivered(message)
 
     async def _compose(self, message: dict) -> tuple[EmailMessage, str] | None:
         """The mail and its envelope recipient; None when there is none to

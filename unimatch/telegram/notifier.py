@@ -45,31 +45,12 @@ class TelegramNotifier(OutboxSender):
     def _may_try(self, now: float) -> bool:
         return now >= self._paused_until and super()._may_try(now)
 
-    async def _deliver(self, limit: int) -> int:
-        if not await self._ensure_ready():
-            return 0
-        sent = 0
-        deferred: list[str] = []
-        while sent < limit and not self.stopping:
-            message = await self.claim(skip=deferred)
-            if message is None:
-                break
-            if not await self._chat_ready(message):
-                deferred.append(message["_id"])
-                continue
-            outcome = await self._send(message)
-            if outcome == "sent":
-                sent += 1
-            elif outcome == "stop":
-                break
-        return sent
-
     async def _shutdown(self) -> None:
         if self._ready:
             self._ready = False
             await self.bot.shutdown()
 
-    async def _ensure_ready(self) -> bool:
+    async def _begin(self) -> bool:
         if not self._ready:
             try:
                 await self.bot.initialize()
@@ -81,7 +62,7 @@ class TelegramNotifier(OutboxSender):
             logger.info("Telegram notifications on as @%s", self.bot.username)
         return True
 
-    async def _chat_ready(self, message: dict) -> bool:
+    async def _may_send(self, message: dict) -> bool:
         """Wait for the global pace; put the message back when its chat got
         a message less than ``per_chat_interval`` ago."""
         now = self.clock.timestamp()
@@ -114,18 +95,14 @@ class TelegramNotifier(OutboxSender):
             logger.info("chat %s blocked the bot; unlinked user %s", chat_id, user_id)
             return "dropped"
         except BadRequest as exc:
-            await self.store.outbox.drop(message["_id"], str(exc), self.clock.timestamp())
-            logger.warning("Telegram refused message %s: %s", message["_id"], exc)
-            return "dropped"
+            return await self.refused(message, exc)
         except NetworkError as exc:
             # Telegram is likely down for every message: all of them wait.
             return await self.wait_for_service(message, exc)
         except TelegramError as exc:
             return await self.retry_or_give_up(message, exc)
-        self.reachability.succeeded()
         self._last_by_chat[chat_id] = self.clock.timestamp()
-        await self.store.outbox.mark_sent(message["_id"], self.clock.timestamp())
-        return "sent"
+        return await self.delivered(message)
 
 
 def _seconds(exc: RetryAfter) -> float:
