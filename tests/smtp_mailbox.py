@@ -4,7 +4,8 @@ It keeps every message it accepts (envelope and parsed mail), checks a
 login when given one, speaks STARTTLS or implicit TLS with a certificate
 from a throwaway CA (trustme), and can be told to refuse: ``refuse``
 answers one recipient's RCPT with a given reply, ``refuse_data`` the next
-DATA. ``stop`` and ``start`` again take it off and back on the same port
+DATA; ``on_data`` runs as each message arrives (a slow server moves the
+test's clock there). ``stop`` and ``start`` again take it off and back on the same port
 (an outage)."""
 
 import asyncio
@@ -14,6 +15,7 @@ import email.policy
 import re
 import ssl
 import warnings
+from collections.abc import Callable
 from email.message import EmailMessage
 from urllib.parse import quote
 
@@ -70,6 +72,7 @@ class Mailbox:
         self.refusals: dict[str, str] = {}
         self.data_refusals: list[str] = []
         self.logins: list[tuple[str, bool]] = []
+        self.on_data: Callable[[], None] | None = None  # called as each message arrives
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
 
@@ -135,6 +138,8 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.box.data_refusals:
             return self.box.data_refusals.pop(0)
+        if self.box.on_data is not None:
+            self.box.on_data()
         mail = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.box.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), mail))
         return "250 OK: queued"

@@ -154,6 +154,22 @@ async def test_the_role_moves_on_when_its_holder_stops_renewing(
 
 
 @pytest.mark.gen_test(timeout=30)
+async def test_a_long_batch_keeps_the_role(api, store, queue, mailbox, clock, new_sender):
+    """A slow server makes a batch outlast the role's lease: its sender
+    renews the role as it goes, so no second sender joins in."""
+    await _everyone(api, queue, 6)
+    first, second = new_sender(), new_sender()
+    assert await first.deliver_due(limit=1) == 1  # the first holds the role
+    mailbox.on_data = lambda: clock.advance(SENDER_LEASE / 2)
+    batch = asyncio.ensure_future(first.deliver_due())
+    while not batch.done():
+        assert await second.deliver_due() == 0
+        await asyncio.sleep(0.005)
+    assert await batch == 5
+    assert len(set(_recipients(mailbox))) == 6 == len(mailbox.received)
+
+
+@pytest.mark.gen_test(timeout=30)
 async def test_a_graceful_stop_hands_the_role_over_at_once(
         api, queue, realtime, mailbox, new_sender):
     await _everyone(api, queue, 2)

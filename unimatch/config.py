@@ -81,9 +81,10 @@ class Config:
         return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
     def mail_sender(self) -> str | None:
-        """The From address: ``mail_from``, else the SMTP login."""
+        """The From address of outgoing mail (``mail_from``, else the SMTP
+        login), or None: this server sends no mail."""
         server = self.smtp_server()
-        return self.mail_from or (server.user if server else None)
+        return None if server is None else self.mail_from or server.user
 
 
 def build_parser(prog: str = "server.py") -> argparse.ArgumentParser:

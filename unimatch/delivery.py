@@ -102,7 +102,13 @@ class OutboxSender:
     async def _deliver(self, limit: int) -> int:
         sent = 0
         deferred: list[str] = []
+        held_at = self.clock.timestamp()
         while sent < limit and not self._stopping:
+            if self.clock.timestamp() - held_at > SENDER_LEASE / 3:
+                # A long batch (a slow mail server) keeps the role it holds.
+                held_at = self.clock.timestamp()
+                if not await self.outbox.hold_sender(self.owner, held_at, SENDER_LEASE):
+                    break
             message = await self.claim(deferred)
             if message is None:
                 break

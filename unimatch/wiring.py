@@ -106,7 +106,7 @@ def build_services(config: Config, store: Store, clock: Clock,
     secret = config.jwt_secret or load_or_create_secret(config.data_dir)
     rounds = build_rounds(config, store, clock, matcher)
     hasher = PasswordHasher(config.bcrypt_rounds)
-    mail = MailQueue(store, clock) if config.smtp_url else None
+    mail = MailQueue(store, clock) if config.mail_sender() else None
     # The reset links' key is derived from the secret; the secret itself
     # goes to the token service alone.
     reset_tokens = ResetTokens.from_secret(secret, clock, config.reset_lifetime)
