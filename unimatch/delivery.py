@@ -80,10 +80,6 @@ class OutboxSender:
         self._delivering = asyncio.Lock()
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     async def deliver_due(self, limit: int = 500) -> int:
         """Send due messages (up to ``limit``); returns how many were sent."""
         async with self._delivering:
