@@ -20,6 +20,7 @@ import uuid
 import pytest
 from harness import JWT_SECRET, ServerProcess
 from pymongo import AsyncMongoClient
+from smtp_mailbox import Mailbox
 
 from unimatch.app import make_app
 from unimatch.clock import Clock
@@ -352,3 +353,13 @@ def start_embedded(_servers):
     """``server.py`` on its own embedded nx-27017 with a generated secret,
     as ``make run`` starts it: no engine lane, so it runs once."""
     return lambda *args, **kw: _servers.start(None, args, jwt_secret=None, **kw)
+
+
+@pytest.fixture
+def mailbox(io_loop):
+    """A real SMTP server on loopback, in the test's loop (``smtp_mailbox.py``):
+    plain, no login."""
+    box = Mailbox()
+    io_loop.run_sync(box.start)
+    yield box
+    io_loop.run_sync(box.stop)

@@ -20,7 +20,8 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 # Settings a developer's shell may hold that would change what is tested.
 _ENV_SETTINGS = ("MONGO_URL", "JWT_SECRET", "CORS_ORIGINS", "LOG_LEVEL", "TELEGRAM_BOT_TOKEN",
-                 "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME")
+                 "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME", "SMTP_URL", "MAIL_FROM",
+                 "WEB_CLIENT_URL")
 
 
 def free_port() -> int:

@@ -66,6 +66,9 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
     handlers += [(route(prefix + path), handler, args) for path, handler in v2.ROUTES]
     handlers += [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
+    # Where reset mails link to when no web client URL is configured: the page
+    # reads the uid and token from its own address.
+    handlers.append((route("password-reset/[^/]+/[^/]+/"), PageHandler, args))
     if realtime is not None:
         handlers.append((route("ws/"), SocketHandler,
                          {**args, "hub": realtime.hub, "ticker": realtime.ticker}))

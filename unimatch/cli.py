@@ -7,14 +7,15 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from unimatch import errors
+from unimatch import errors, validation
 from unimatch.clock import Clock
 from unimatch.config import Config, add_store_options, add_timezone_option, config_from_args
+from unimatch.mail.queue import MailQueue
 from unimatch.store import Store
 from unimatch.wiring import StoreRuntime, build_rounds
 
 DESCRIPTION = """\
-Operator commands for UniMatch: hobbies, staff accounts and rounds.
+Operator commands for UniMatch: hobbies, staff accounts, rounds and mail.
 
 They use the same store as the server: MONGO_URL (or --mongo-url) when set,
 else the embedded database in the data directory, the server's default
@@ -44,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin = _command(commands, "create-admin", "mark an existing user as staff")
     admin.add_argument("email")
+
+    send = _command(commands, "send-email", "queue a message to every account",
+                    "The server sends what is queued (when it runs with SMTP_URL). "
+                    "Accounts without a real address (made by Telegram sign-in) are skipped.")
+    send.add_argument("--subject", required=True, help="the subject line")
+    send.add_argument("--html-file", required=True,
+                      help="the message as an HTML file in UTF-8 ('-': standard input)")
     return parser
 
 
@@ -116,11 +124,32 @@ async def _match_now(store: Store, config: Config, args: argparse.Namespace) -> 
     return 0
 
 
+async def _send_email(store: Store, config: Config, args: argparse.Namespace) -> int:
+    try:
+        if args.html_file == "-":
+            markup = sys.stdin.read()
+        else:
+            with open(args.html_file, encoding="utf-8") as source:
+                markup = source.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.html_file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        subject, markup = validation.parse_announcement(args.subject, markup)
+    except errors.MessageText:
+        print("error: the subject and the message must not be empty", file=sys.stderr)
+        return 2
+    queued = await MailQueue(store, Clock()).announcement(subject, markup)
+    print(f"queued {queued} messages; the server sends them")
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("match-now", None): _match_now,
     ("hobbies", "add"): _hobbies_add,
     ("hobbies", "list"): _hobbies_list,
     ("create-admin", None): _create_admin,
+    ("send-email", None): _send_email,
 }
 
 

@@ -4,10 +4,15 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+import unicodedata
 import zoneinfo
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
+from unimatch.errors import FieldErrors
+from unimatch.mail.smtp import SmtpServer, parse_smtp_url
 from unimatch.schedule import Schedule, parse_time, parse_weekday
+from unimatch.validation import email
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
@@ -70,6 +75,16 @@ class Config:
 
     def schedule(self) -> Schedule:
         return Schedule(self.match_weekday, self.match_time, self.tz)
+
+    def smtp_server(self) -> SmtpServer | None:
+        """The outgoing mail server, or None: no mail."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    def mail_sender(self) -> str | None:
+        """The From address of outgoing mail (``mail_from``, else the SMTP
+        login), or None: this server sends no mail."""
+        server = self.smtp_server()
+        return None if server is None else self.mail_from or server.user
 
 
 def build_parser(prog: str = "server.py") -> argparse.ArgumentParser:
@@ -190,9 +205,10 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
     plain = {name: given[name] for name in (
         "port", "address", "data_dir", "tick_interval", "round_check_interval",
         "access_lifetime", "refresh_lifetime", "trust_proxy", "refresh_grace",
-        "cookie_samesite", "site_name", "reset_lifetime") if name in given}
+        "cookie_samesite") if name in given}
     if given.get("cookie_samesite") == "None" and given.get("insecure_cookies"):
         raise ValueError("--cookie-samesite None needs Secure cookies (drop --insecure-cookies)")
+    mail = _mail_settings(given, defaults)
     return dataclasses.replace(
         defaults, **plain,
         mongo_url=given.get("mongo_url") or None,
@@ -208,10 +224,49 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         log_level=given.get("log_level", defaults.log_level).upper(),
         v2_prefix=_prefix(given.get("v2_prefix", defaults.v2_prefix)),
         secure_cookies=not given.get("insecure_cookies", False),
-        smtp_url=given.get("smtp_url") or None,
-        mail_from=given.get("mail_from") or None,
-        web_client_url=(given.get("web_client_url") or "").rstrip("/") or None,
+        **mail,
     )
+
+
+def _mail_settings(given: dict, defaults: Config) -> dict:
+    """The mail options, checked: a server URL that parses, a From address
+    (given, or the SMTP login), a web client URL that is a site's origin and
+    path, a site name that fits on a line."""
+    smtp_url = given.get("smtp_url") or None
+    mail_from = given.get("mail_from") or None
+    if smtp_url:
+        server = parse_smtp_url(smtp_url)
+        sender = mail_from or server.user
+        if not sender:
+            raise ValueError("--mail-from / MAIL_FROM is needed when the SMTP URL has no user")
+        if not _is_address(sender):
+            raise ValueError(f"the From address {sender!r} is not an email address: "
+                             "set --mail-from / MAIL_FROM")
+    elif mail_from and not _is_address(mail_from):
+        raise ValueError(f"--mail-from {mail_from!r} is not an email address")
+    web_client_url = (given.get("web_client_url") or "").strip().rstrip("/") or None
+    if web_client_url:
+        parts = urlsplit(web_client_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+                or parts.fragment:
+            raise ValueError("--web-client-url must be an http:// or https:// URL without "
+                             "query or fragment")
+    site_name = given.get("site_name", defaults.site_name).strip()
+    if not site_name or any(unicodedata.category(c).startswith("C") for c in site_name):
+        raise ValueError("--site-name must be a non-empty line of text")
+    reset_lifetime = given.get("reset_lifetime", defaults.reset_lifetime)
+    if reset_lifetime <= 0:
+        raise ValueError("--reset-lifetime must be positive")
+    return {"smtp_url": smtp_url, "mail_from": mail_from, "web_client_url": web_client_url,
+            "site_name": site_name, "reset_lifetime": reset_lifetime}
+
+
+def _is_address(text: str) -> bool:
+    try:
+        email(text)
+    except FieldErrors:
+        return False
+    return True
 
 
 def parse_config(argv: Sequence[str] | None = None, prog: str = "server.py") -> Config:

@@ -121,3 +121,17 @@ class StoreUnavailable(ServiceUnavailable):
     restarting, or its disk is full): worth a retry in a few seconds."""
 
     retry_after = 5
+
+
+class MessageText(UniMatchError):
+    """An answer in the ``{"message": text}`` shape (v2's mail to everyone)."""
+
+    def __init__(self, text: str, status: int = 400):
+        super().__init__(text)
+        self.text = text
+        self.status = status
+
+
+class MailNotConfigured(ServiceUnavailable):
+    """This server sends no mail (no SMTP settings), or does not know where
+    a reset link may point (no web client URL, and a host it cannot vouch for)."""

@@ -1,5 +1,6 @@
 """Which browser origins may call the API and open sockets."""
 
+import ipaddress
 from urllib.parse import urlsplit
 
 
@@ -15,3 +16,13 @@ class Origins:
         if urlsplit(origin).netloc == host:
             return True
         return "*" in self._allowed or origin in self._allowed
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -4,10 +4,12 @@ import asyncio
 import dataclasses
 
 from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.reset import PasswordReset
 from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
+from unimatch.mail.queue import MailQueue
 from unimatch.origins import Origins
 from unimatch.rounds import RoundService
 from unimatch.schedule import Schedule
@@ -53,3 +55,5 @@ class Services:
     login_throttle: LoginThrottle
     origins: Origins
     inflight: InFlight
+    reset: PasswordReset
+    mail: MailQueue | None  # None: this server sends no mail

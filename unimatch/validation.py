@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from unimatch.dialects import EARLIEST_BIRTH, V1, Dialect
-from unimatch.errors import FieldErrors
+from unimatch.errors import FieldErrors, MessageText
 
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
@@ -263,3 +263,42 @@ def parse_refresh(data: dict) -> str:
     form = _Form(data)
     form.field("refresh", text(4096, allow_blank=False), required=True)
     return form.result()["refresh"]
+
+
+# v2's reset and mail endpoints (djoser's and the original's own views).
+REQUIRED_V2 = "Обязательное поле."
+NO_MESSAGE = "No message"
+_UNBOUNDED = 1 << 20  # the body limit bounds it
+
+
+def parse_reset_request(data: dict) -> str:
+    """The address a reset link is asked for."""
+    form = _Form(data)
+    form.field("email", email, required=True)
+    return form.result()["email"]
+
+
+def parse_reset_confirm(data: dict) -> dict:
+    """``uid``, ``token`` and ``new_password`` as strings (their meaning is
+    checked afterwards); each missing one is reported in Russian, as djoser
+    did under the original's language setting."""
+    form = _Form(data)
+    form.field("uid", text(_UNBOUNDED, allow_blank=False), required=True)
+    form.field("token", text(_UNBOUNDED, allow_blank=False), required=True)
+    form.field("new_password", text(PASSWORD_MAX, allow_blank=False, strip=False),
+               required=True)
+    if form.errors:
+        raise FieldErrors({name: [REQUIRED_V2 if m == REQUIRED else m for m in messages]
+                           for name, messages in form.errors.items()})
+    return form.clean
+
+
+def parse_announcement(subject: object, markup: object) -> tuple[str, str]:
+    """Staff's mail to everyone: a subject (one line: a header cannot hold
+    line breaks) and HTML, both non-empty strings; else :class:`MessageText`."""
+    if not isinstance(subject, str) or not isinstance(markup, str):
+        raise MessageText(NO_MESSAGE)
+    subject = " ".join(subject.replace("\x00", " ").split())
+    if not subject or not markup.strip() or "\x00" in markup:
+        raise MessageText(NO_MESSAGE)
+    return subject, markup

@@ -5,7 +5,7 @@ every object here at startup, each one complete when it is handed out.
   embedded database child behind it;
 - :func:`build_services`: what handlers use (:class:`Services`);
 - :func:`build_realtime`: the socket hub, ticks, match alerts, Telegram
-  delivery and the periodic jobs that drive them (:class:`Realtime`)."""
+  and mail delivery and the periodic jobs that drive them (:class:`Realtime`)."""
 
 import concurrent.futures
 import dataclasses
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from unimatch.alerts import MatchAlerts
 from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.reset import PasswordReset, ResetTokens
 from unimatch.auth.secret import load_or_create_secret
 from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import TokenService
@@ -22,7 +23,10 @@ from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.errors import NoDatabase
 from unimatch.jobs import Every, ExpiredPurge, PeriodicJobs
-from unimatch.origins import Origins
+from unimatch.mail.queue import MailQueue
+from unimatch.mail.sender import MailSender
+from unimatch.mail.smtp import SmtpConnection
+from unimatch.origins import Origins, is_loopback_host
 from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
 from unimatch.store import DEFAULT_DB_NAME, Store
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
+MAIL_POLL_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
 
 
@@ -100,17 +105,25 @@ def build_services(config: Config, store: Store, clock: Clock,
     server's process pool; None: a thread of the loop's default executor)."""
     secret = config.jwt_secret or load_or_create_secret(config.data_dir)
     rounds = build_rounds(config, store, clock, matcher)
+    hasher = PasswordHasher(config.bcrypt_rounds)
+    mail = MailQueue(store, clock) if config.mail_sender() else None
+    # The reset links' key is derived from the secret; the secret itself
+    # goes to the token service alone.
+    reset_tokens = ResetTokens.from_secret(secret, clock, config.reset_lifetime)
     return Services(
         config=config,
         store=store,
         clock=clock,
         schedule=rounds.schedule,
         tokens=TokenService(secret, clock, config.access_lifetime, config.refresh_lifetime),
-        hasher=PasswordHasher(config.bcrypt_rounds),
+        hasher=hasher,
         rounds=rounds,
         login_throttle=LoginThrottle(store, clock),
         origins=Origins(config.cors_origins),
         inflight=InFlight(),
+        reset=PasswordReset(store, clock, hasher, reset_tokens, mail,
+                            web_client_url=config.web_client_url, trusted=config.cors_origins),
+        mail=mail,
     )
 
 
@@ -131,6 +144,7 @@ class Realtime:
     alerts: MatchAlerts
     rounds: RoundService
     notifier: TelegramNotifier | None
+    mail_sender: MailSender | None
     jobs: PeriodicJobs
 
     async def start(self) -> None:
@@ -143,6 +157,8 @@ class Realtime:
         self.hub.close_all()
         if self.notifier is not None:
             await self.notifier.close()
+        if self.mail_sender is not None:
+            await self.mail_sender.close()
 
 
 def build_realtime(config: Config, services: Services) -> Realtime:
@@ -163,8 +179,27 @@ def build_realtime(config: Config, services: Services) -> Realtime:
                 Every(ExpiredPurge(services.store, services.clock).check, PURGE_SECONDS)]
     if notifier is not None:
         schedule.append(Every(notifier.check, OUTBOX_POLL_SECONDS))
+    mail_sender = build_mail_sender(config, services)
+    if mail_sender is not None:
+        schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
-                    notifier=notifier, jobs=PeriodicJobs(schedule))
+                    notifier=notifier, mail_sender=mail_sender, jobs=PeriodicJobs(schedule))
+
+
+def build_mail_sender(config: Config, services: Services) -> MailSender | None:
+    """The mail outbox's sender, or None without an SMTP server."""
+    server = config.smtp_server()
+    sender = config.mail_sender()
+    if server is None or sender is None:
+        logger.info("mail off: SMTP_URL is not set (password reset links cannot be asked for)")
+        return None
+    logger.info("mail goes through %s:%d (%s) from %s", server.host, server.port,
+                server.security, sender)
+    if server.security == "plain" and server.password and not is_loopback_host(server.host):
+        logger.warning("the SMTP password crosses the network in clear text: use "
+                       "smtp+starttls:// or smtps://")
+    return MailSender(services.store, services.clock, SmtpConnection(server), sender=sender,
+                      site_name=config.site_name, tokens=services.reset.tokens)
 
 
 def _redact(url: str) -> str:

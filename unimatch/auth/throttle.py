@@ -44,9 +44,9 @@ class LoginThrottle:
         """Raise :class:`Throttled` when ``address`` used up its failures, or
         ``account`` did and ``address`` is not one its owner uses."""
         now = self.clock.timestamp()
-        wait = await self._over(f"addr:{address}", self.per_address, now)
+        wait = await seconds_over(self.store, f"addr:{address}", self.per_address, now)
         if wait is None:
-            wait = await self._over(f"acct:{account}", self.per_account, now)
+            wait = await seconds_over(self.store, f"acct:{account}", self.per_account, now)
             if wait is not None and await self.store.attempts.known(account, address, now):
                 wait = None
         if wait is not None:
@@ -57,8 +57,7 @@ class LoginThrottle:
         try:
             for key, limit in ((f"acct:{account}", self.per_account),
                                (f"addr:{address}", self.per_address)):
-                start, end = _window(now, limit)
-                await self.store.attempts.add([key], start, end)
+                await count(self.store, key, limit, now)
         except StoreUnavailable as exc:
             # The login's own answer does not depend on this write (a full
             # disk must not turn "wrong password" into 503).
@@ -71,11 +70,18 @@ class LoginThrottle:
         except StoreUnavailable as exc:
             logger.warning("could not remember a login's address: %s", exc)
 
-    async def _over(self, key: str, limit: Limit, now: float) -> int | None:
-        """Seconds until ``key`` may try again, or None when it may now."""
-        start, end = _window(now, limit)
-        count = (await self.store.attempts.counts([key], start))[key]
-        return max(1, math.ceil(end - now)) if count >= limit.failures else None
+
+async def seconds_over(store: Store, key: str, limit: Limit, now: float) -> int | None:
+    """Seconds until ``key`` may try again, or None when it may now."""
+    start, end = _window(now, limit)
+    counted = (await store.attempts.counts([key], start))[key]
+    return max(1, math.ceil(end - now)) if counted >= limit.failures else None
+
+
+async def count(store: Store, key: str, limit: Limit, now: float) -> None:
+    """Count one attempt of ``key`` in its current window of ``limit``."""
+    start, end = _window(now, limit)
+    await store.attempts.add([key], start, end)
 
 
 def _window(now: float, limit: Limit) -> tuple[int, int]:

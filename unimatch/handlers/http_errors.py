@@ -18,6 +18,7 @@ _FIXED: dict[type[errors.UniMatchError], tuple[int, dict]] = {
     errors.TelegramEmailMismatch: (403, {"error": "The email belongs to another account"}),
     errors.TelegramIdTaken: (409, {"error": "This Telegram account is already linked to another user"}),
     errors.TelegramNotConfigured: (503, {"error": "Telegram login is not configured on this server"}),
+    errors.MailNotConfigured: (503, {"detail": "This server is not set up to send mail."}),
     errors.ServiceUnavailable: (503, {"detail": "Service temporarily unavailable, try again later."}),
     errors.HobbyExists: (400, {"name": ["hobby with this name already exists."]}),
 }
@@ -64,6 +65,8 @@ def error_response(exc: BaseException | None, status: int, method: str) -> tuple
         return 400, exc.fields
     if isinstance(exc, errors.ErrorMessage):
         return exc.status, {"error": exc.text}
+    if isinstance(exc, errors.MessageText):
+        return exc.status, {"message": exc.text}
     if isinstance(exc, errors.BadRequest):
         return 400, {"detail": exc.detail}
     if isinstance(exc, errors.InvalidToken):

@@ -11,7 +11,7 @@ from unimatch.errors import StoreUnavailable
 from unimatch.store.attempts import Attempts
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
-from unimatch.store.outbox import Outbox
+from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
 from unimatch.store.spent import Spent
@@ -21,6 +21,8 @@ from unimatch.store.users import Users
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB_NAME = "unimatch"
+#: How long mail stays in its outbox once sent or dropped, for operators to look into.
+MAIL_KEPT = 7 * 24 * 3600
 
 
 class Store:
@@ -38,7 +40,8 @@ class Store:
         self.blacklist = Blacklist(db)
         self.pairs = Pairs(db, self.counters)
         self.rounds = Rounds(db, self.counters)
-        self.outbox = Outbox(db)
+        self.outbox = TelegramOutbox(db)
+        self.mail = Outbox(db, "mail_outbox")
         self.attempts = Attempts(db)
         self.spent = Spent(db)
 
@@ -72,14 +75,16 @@ class Store:
         await self.pairs.ensure_indexes()
         await self.rounds.ensure_indexes()
         await self.outbox.ensure_indexes()
+        await self.mail.ensure_indexes()
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):
-        the work of TTL indexes, on engines without them. Returns how many."""
+        the work of TTL indexes, on engines without them; and mail sent or
+        dropped over :data:`MAIL_KEPT` ago. Returns how many."""
         return (await self.blacklist.purge_expired(now) + await self.attempts.purge_expired(now)
-                + await self.spent.purge_expired(now))
+                + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT))
 
     async def drop(self) -> None:
         """Delete this database."""

@@ -116,6 +116,23 @@ class Users:
         doc = await self._col.find_one({"_id": user_id}, {"password": 1})
         return None if doc is None else doc.get("password")
 
+    async def for_reset(self, email: str) -> tuple[dict, str] | None:
+        """The account with this email (case-insensitively; without secrets)
+        and its current password hash, or None: what a reset link is made
+        from and checked against."""
+        return await self._with_password({"email_key": email_key(email)})
+
+    async def for_reset_by_id(self, user_id: int) -> tuple[dict, str] | None:
+        """As :meth:`for_reset`, by id."""
+        return await self._with_password({"_id": user_id})
+
+    async def _with_password(self, query: dict) -> tuple[dict, str] | None:
+        doc = await self._col.find_one(query)
+        if doc is None:
+            return None
+        hashed = doc.get("password") or NO_PASSWORD
+        return _read(doc), hashed
+
     async def set_password(self, user_id: int, password_hash: str, now: float) -> None:
         """Replace the password and end every session: tokens issued before
         ``now`` are refused from here on (``tokens_after``). Raises :class:`NotFound`."""
@@ -165,6 +182,11 @@ class Users:
         # "$exists" too: nx-27017 counts a missing field as not null.
         cursor = self._col.find({"chat_id": {"$exists": True, "$ne": None}}, _NO_SECRETS)
         return {doc["_id"]: _read(doc) async for doc in cursor}
+
+    async def addresses(self) -> list[tuple[int, str]]:
+        """``(id, email)`` of every account, by id."""
+        cursor = self._col.find({}, {"email": 1})
+        return sorted([(doc["_id"], doc["email"]) async for doc in cursor])
 
     async def many(self, ids: Iterable[int]) -> dict[int, dict]:
         """Users by id (without secrets) for the ids that exist."""

@@ -7,7 +7,7 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
-from unimatch.handlers.v2 import accounts, pairs, session
+from unimatch.handlers.v2 import accounts, pairs, reset, session, staff
 
 ROUTES = (
     ("api/token/", session.LoginHandler),
@@ -27,4 +27,8 @@ ROUTES = (
     ("api/hobby/all/", AllHobbiesHandler),
     ("api/hobby/total/", HobbyTotalHandler),
     ("api/days-to-match/", CountdownHandler),
+    # Reset by email and mail to everyone: v2 alone has them.
+    ("api/auth/users/reset_password/", reset.ResetPasswordHandler),
+    ("api/auth/users/reset_password_confirm/", reset.ResetPasswordConfirmHandler),
+    ("admin-api/send/emails/", staff.SendEmailsHandler),
 )
