@@ -32,26 +32,30 @@ searches of the same run. (Checked against networkx on random graphs in
 """
 
 from collections import deque
+from collections.abc import Callable, Iterable
+
+#: ``neighbours(v)``: ``v``'s neighbours in the graph searched.
+Neighbours = Callable[[int], Iterable[int]]
 
 
-def augment(root, neighbours, mate, dead):
+def augment(root: int, neighbours: Neighbours, mate: list[int], dead: set[int]) -> bool:
     """Search an augmenting path from the free vertex ``root`` and flip it.
 
     ``neighbours(v)`` yields ``v``'s neighbours, ``mate[v]`` is ``v``'s
     partner or ``-1``. Returns True (``mate`` updated) or False (then the
     tree's vertices are added to ``dead``)."""
-    base = {}
-    members = {}   # blossom base -> the vertices it stands for (if > 1)
-    parent = {}
+    base: dict[int, int] = {}
+    members: dict[int, list[int]] = {}   # blossom base -> the vertices it stands for (if > 1)
+    parent: dict[int, int] = {}
     tree = [root]
     in_queue = {root}
     queue = deque((root,))
 
-    def base_of(v):
+    def base_of(v: int) -> int:
         return base.get(v, v)
 
-    def lca(a, b):
-        seen = set()
+    def lca(a: int, b: int) -> int:
+        seen: set[int] = set()
         while True:
             a = base_of(a)
             seen.add(a)
@@ -64,7 +68,7 @@ def augment(root, neighbours, mate, dead):
                 return b
             b = parent[mate[b]]
 
-    def mark_path(v, top, child, blossom):
+    def mark_path(v: int, top: int, child: int, blossom: set[int]) -> None:
         while base_of(v) != top:
             blossom.add(base_of(v))
             blossom.add(base_of(mate[v]))
@@ -79,7 +83,7 @@ def augment(root, neighbours, mate, dead):
                 continue
             if to == root or (mate[to] >= 0 and mate[to] in parent):
                 top = lca(v, to)
-                blossom = set()
+                blossom: set[int] = set()
                 mark_path(v, top, to, blossom)
                 mark_path(to, top, v, blossom)
                 # Contract: every vertex of the sub-blossoms gets base
@@ -108,7 +112,7 @@ def augment(root, neighbours, mate, dead):
     return False
 
 
-def _flip(odd, parent, mate):
+def _flip(odd: int, parent: dict[int, int], mate: list[int]) -> None:
     """Swap matched and unmatched edges along the alternating path that runs
     from ``odd`` back up to its tree's root (the augmentation itself)."""
     while odd >= 0:
@@ -119,16 +123,16 @@ def _flip(odd, parent, mate):
         odd = nxt
 
 
-def forest_phase(roots, neighbours, mate):
+def forest_phase(roots: Iterable[int], neighbours: Neighbours, mate: list[int]) -> int:
     """Grow alternating trees from all free ``roots`` at once and augment
     along every path found between two different trees (each tree used at
     most once per phase). Returns the number of augmentations; repeat
     phases until it returns 0."""
-    tree = {}      # labelled vertex -> its root
-    odd = set()    # labelled odd vertices (the others are even)
-    parent = {}    # odd vertex -> the even vertex it was reached from
-    used = set()   # roots whose tree was augmented this phase
-    queue = deque()
+    tree: dict[int, int] = {}      # labelled vertex -> its root
+    odd: set[int] = set()          # labelled odd vertices (the others are even)
+    parent: dict[int, int] = {}    # odd vertex -> the even vertex it was reached from
+    used: set[int] = set()         # roots whose tree was augmented this phase
+    queue: deque[int] = deque()
     for r in roots:
         if mate[r] < 0 and r not in tree:
             tree[r] = r
