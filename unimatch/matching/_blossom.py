@@ -44,17 +44,57 @@ def augment(root: int, neighbours: Neighbours, mate: list[int], dead: set[int]) 
     ``neighbours(v)`` yields ``v``'s neighbours, ``mate[v]`` is ``v``'s
     partner or ``-1``. Returns True (``mate`` updated) or False (then the
     tree's vertices are added to ``dead``)."""
-    base: dict[int, int] = {}
-    members: dict[int, list[int]] = {}   # blossom base -> the vertices it stands for (if > 1)
-    parent: dict[int, int] = {}
-    tree = [root]
-    in_queue = {root}
-    queue = deque((root,))
+    search = _Search(root, mate)
+    base, parent, tree = search.base, search.parent, search.tree
+    in_queue, queue = search.in_queue, search.queue
+    while queue:
+        v = queue.popleft()
+        for to in neighbours(v):
+            if to in dead or base.get(v, v) == base.get(to, to) or mate[v] == to:
+                continue
+            if to == root or (mate[to] >= 0 and mate[to] in parent):
+                search.contract(v, to)
+            elif to not in parent:
+                parent[to] = v
+                tree.append(to)
+                if mate[to] < 0:
+                    _flip(to, parent, mate)
+                    return True
+                m = mate[to]
+                tree.append(m)
+                in_queue.add(m)
+                queue.append(m)
+    dead.update(tree)
+    return False
 
-    def base_of(v: int) -> int:
-        return base.get(v, v)
 
-    def lca(a: int, b: int) -> int:
+class _Search:
+    """The state of one :func:`augment` search, touched only by it.
+
+    ``base``: vertex -> the base of the blossom it was contracted into
+    (absent: its own); ``members``: blossom base -> the vertices it stands
+    for (only for blossoms of more than one); ``parent``: odd vertex -> the
+    even vertex it was reached from, and for the even vertices of a
+    blossom the way back round its cycle (:meth:`mark_path`); ``tree``:
+    the vertices labelled so far; ``queue``: the even vertices still to
+    scan, ``in_queue``: every vertex ever queued."""
+
+    def __init__(self, root: int, mate: list[int]) -> None:
+        self.mate = mate
+        self.base: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+        self.parent: dict[int, int] = {}
+        self.tree = [root]
+        self.in_queue = {root}
+        self.queue = deque((root,))
+
+    def base_of(self, v: int) -> int:
+        return self.base.get(v, v)
+
+    def lca(self, a: int, b: int) -> int:
+        """The base of the blossom where the tree paths from ``a`` and
+        ``b`` to the root meet."""
+        base_of, mate, parent = self.base_of, self.mate, self.parent
         seen: set[int] = set()
         while True:
             a = base_of(a)
@@ -68,7 +108,13 @@ def augment(root: int, neighbours: Neighbours, mate: list[int], dead: set[int]) 
                 return b
             b = parent[mate[b]]
 
-    def mark_path(v: int, top: int, child: int, blossom: set[int]) -> None:
+    def mark_path(self, v: int, top: int, child: int, blossom: set[int]) -> None:
+        """Walk from ``v`` up to the blossom base ``top``, collecting the
+        bases passed into ``blossom`` and giving each even vertex passed a
+        ``parent`` the other way round the cycle (first ``child``, across
+        the edge that closed it), so a path can be traced through the
+        blossom from either side."""
+        base_of, mate, parent = self.base_of, self.mate, self.parent
         while base_of(v) != top:
             blossom.add(base_of(v))
             blossom.add(base_of(mate[v]))
@@ -76,40 +122,26 @@ def augment(root: int, neighbours: Neighbours, mate: list[int], dead: set[int]) 
             child = mate[v]
             v = parent[mate[v]]
 
-    while queue:
-        v = queue.popleft()
-        for to in neighbours(v):
-            if to in dead or base_of(v) == base_of(to) or mate[v] == to:
+    def contract(self, v: int, to: int) -> None:
+        """Contract the odd cycle that the edge ``v``-``to`` closes: every
+        vertex of its sub-blossoms gets base ``top`` (via the member lists:
+        no scan of the whole tree), and those never queued (odd until now)
+        join the queue."""
+        top = self.lca(v, to)
+        blossom: set[int] = set()
+        self.mark_path(v, top, to, blossom)
+        self.mark_path(to, top, v, blossom)
+        base, members, in_queue, queue = self.base, self.members, self.in_queue, self.queue
+        inside = members.setdefault(top, [top])
+        for old in blossom:
+            if old == top:
                 continue
-            if to == root or (mate[to] >= 0 and mate[to] in parent):
-                top = lca(v, to)
-                blossom: set[int] = set()
-                mark_path(v, top, to, blossom)
-                mark_path(to, top, v, blossom)
-                # Contract: every vertex of the sub-blossoms gets base
-                # ``top`` (via the member lists: no scan of the whole tree).
-                inside = members.setdefault(top, [top])
-                for old in blossom:
-                    if old == top:
-                        continue
-                    for u in members.pop(old, (old,)):
-                        base[u] = top
-                        inside.append(u)
-                        if u not in in_queue:
-                            in_queue.add(u)
-                            queue.append(u)
-            elif to not in parent:
-                parent[to] = v
-                tree.append(to)
-                if mate[to] < 0:
-                    _flip(to, parent, mate)
-                    return True
-                m = mate[to]
-                tree.append(m)
-                in_queue.add(m)
-                queue.append(m)
-    dead.update(tree)
-    return False
+            for u in members.pop(old, (old,)):
+                base[u] = top
+                inside.append(u)
+                if u not in in_queue:
+                    in_queue.add(u)
+                    queue.append(u)
 
 
 def _flip(odd: int, parent: dict[int, int], mate: list[int]) -> None:
