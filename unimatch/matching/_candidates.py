@@ -27,14 +27,20 @@ linear in the head count.
 
 import itertools
 
+from unimatch.matching._model import Instance
+
 #: Most subsets indexed/queried per person. Everyone with up to 6 hobbies
 #: is indexed in full (63 subsets); beyond that only the largest subsets
 #: (the nearest profiles) and the single hobbies are, so a long hobby list
 #: cannot blow up (2**k subsets).
 SUBSET_CAP = 64
 
+#: A person's indexed subsets by size (see :func:`_subsets`): ``subs[t]``
+#: holds the size-``t`` ones, each a tuple of bit positions.
+Subsets = tuple[tuple[tuple[int, ...], ...], ...]
 
-def _subsets(mask, cache, max_distance):
+
+def _subsets(mask: int, cache: dict[int, Subsets], max_distance: int) -> Subsets:
     """Subsets of ``mask`` grouped by size: ``result[t]`` is a tuple of the
     size-``t`` subsets, each a tuple of bit positions (small ints hash fast
     whatever the number of distinct hobbies; big masks would not). Only
@@ -50,7 +56,7 @@ def _subsets(mask, cache, max_distance):
             bits.append(low.bit_length() - 1)
             m ^= low
         k = len(bits)
-        by_size = [()] * (k + 1)
+        by_size: list[tuple[tuple[int, ...], ...]] = [()] * (k + 1)
         room = SUBSET_CAP
         for size in range(k, max(1, k - max_distance) - 1, -1):
             if room <= 0:
@@ -145,13 +151,13 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
     return edges
 
 
-def dense_edges(inst):
+def dense_edges(inst: Instance) -> list[int]:
     """Every pair, history included (small cohorts only)."""
     n = inst.n
     return [i * n + j for i in range(n) for j in range(i + 1, n)]
 
 
-def adjacency(inst, edges):
+def adjacency(inst: Instance, edges: list[int]) -> tuple[list[list[int]], list[list[int]]]:
     """Per-person candidate lists sorted by reduced cost, encoded as
     ``rc * n + neighbour`` ints (one sortable int per entry, no tuples),
     and ``levels``: the candidate pairs that share a hobby and never met,
@@ -161,8 +167,8 @@ def adjacency(inst, edges):
     cnt = inst.cnt
     hist = inst.hist
     rc = inst.rc
-    adj = [[] for _ in range(n)]
-    levels = [[] for _ in range(2 * inst.cmax + 1)]
+    adj: list[list[int]] = [[] for _ in range(n)]
+    levels: list[list[int]] = [[] for _ in range(2 * inst.cmax + 1)]
     for key in edges:
         u, v = divmod(key, n)
         c = (mask[u] & mask[v]).bit_count()
