@@ -68,6 +68,7 @@ optimum on every instance of up to 500 people measured); one core, about 1 s for
 
 import logging
 import random
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import NamedTuple
 
@@ -95,7 +96,7 @@ RICH_MAX = 5_000
 DUALS_MAX = 30_000
 
 
-def _max_expand(n):
+def _max_expand(n: int) -> int:
     """Local search effort: chain ends expanded per search. Searches that
     fail (most of them) cost exactly this, so it is what keeps the run
     near-linear: 300 up to 1,000 people, 30 at 10,000, 20 from 15,000."""
@@ -114,12 +115,13 @@ class Score(NamedTuple):
     sharing_pairs: int
     shared_hobbies: int
 
-    def key(self):
+    def key(self) -> tuple[int, int, int, int]:
         """Sort key: larger is better, lexicographically by criterion."""
         return (-self.repeats, -self.repeat_rounds, self.sharing_pairs, self.shared_hobbies)
 
 
-def score(groups, participants, history) -> Score:
+def score(groups: Iterable[Sequence[int]], participants: Mapping[int, frozenset[int]],
+          history: Mapping[tuple[int, int], int]) -> Score:
     """Evaluate ``groups`` (as returned by :func:`match`) against the
     criteria, counting a trio as its three inner pairs. Same arguments as
     :func:`match` (a history key may name the larger id first)."""

@@ -32,68 +32,28 @@ searches of the same run. (Checked against networkx on random graphs in
 """
 
 from collections import deque
+from collections.abc import Callable, Iterable
+
+#: ``neighbours(v)``: ``v``'s neighbours in the graph searched.
+Neighbours = Callable[[int], Iterable[int]]
 
 
-def augment(root, neighbours, mate, dead):
+def augment(root: int, neighbours: Neighbours, mate: list[int], dead: set[int]) -> bool:
     """Search an augmenting path from the free vertex ``root`` and flip it.
 
     ``neighbours(v)`` yields ``v``'s neighbours, ``mate[v]`` is ``v``'s
     partner or ``-1``. Returns True (``mate`` updated) or False (then the
     tree's vertices are added to ``dead``)."""
-    base = {}
-    members = {}   # blossom base -> the vertices it stands for (if > 1)
-    parent = {}
-    tree = [root]
-    in_queue = {root}
-    queue = deque((root,))
-
-    def base_of(v):
-        return base.get(v, v)
-
-    def lca(a, b):
-        seen = set()
-        while True:
-            a = base_of(a)
-            seen.add(a)
-            if mate[a] < 0:
-                break
-            a = parent[mate[a]]
-        while True:
-            b = base_of(b)
-            if b in seen:
-                return b
-            b = parent[mate[b]]
-
-    def mark_path(v, top, child, blossom):
-        while base_of(v) != top:
-            blossom.add(base_of(v))
-            blossom.add(base_of(mate[v]))
-            parent[v] = child
-            child = mate[v]
-            v = parent[mate[v]]
-
+    search = _Search(root, mate)
+    base, parent, tree = search.base, search.parent, search.tree
+    in_queue, queue = search.in_queue, search.queue
     while queue:
         v = queue.popleft()
         for to in neighbours(v):
-            if to in dead or base_of(v) == base_of(to) or mate[v] == to:
+            if to in dead or base.get(v, v) == base.get(to, to) or mate[v] == to:
                 continue
             if to == root or (mate[to] >= 0 and mate[to] in parent):
-                top = lca(v, to)
-                blossom = set()
-                mark_path(v, top, to, blossom)
-                mark_path(to, top, v, blossom)
-                # Contract: every vertex of the sub-blossoms gets base
-                # ``top`` (via the member lists: no scan of the whole tree).
-                inside = members.setdefault(top, [top])
-                for old in blossom:
-                    if old == top:
-                        continue
-                    for u in members.pop(old, (old,)):
-                        base[u] = top
-                        inside.append(u)
-                        if u not in in_queue:
-                            in_queue.add(u)
-                            queue.append(u)
+                search.contract(v, to)
             elif to not in parent:
                 parent[to] = v
                 tree.append(to)
@@ -108,7 +68,83 @@ def augment(root, neighbours, mate, dead):
     return False
 
 
-def _flip(odd, parent, mate):
+class _Search:
+    """The state of one :func:`augment` search, touched only by it.
+
+    ``base``: vertex -> the base of the blossom it was contracted into
+    (absent: its own); ``members``: blossom base -> the vertices it stands
+    for (only for blossoms of more than one); ``parent``: odd vertex -> the
+    even vertex it was reached from, and for the even vertices of a
+    blossom the way back round its cycle (:meth:`mark_path`); ``tree``:
+    the vertices labelled so far; ``queue``: the even vertices still to
+    scan, ``in_queue``: every vertex ever queued."""
+
+    def __init__(self, root: int, mate: list[int]) -> None:
+        self.mate = mate
+        self.base: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+        self.parent: dict[int, int] = {}
+        self.tree = [root]
+        self.in_queue = {root}
+        self.queue = deque((root,))
+
+    def base_of(self, v: int) -> int:
+        return self.base.get(v, v)
+
+    def lca(self, a: int, b: int) -> int:
+        """The base of the blossom where the tree paths from ``a`` and
+        ``b`` to the root meet."""
+        base_of, mate, parent = self.base_of, self.mate, self.parent
+        seen: set[int] = set()
+        while True:
+            a = base_of(a)
+            seen.add(a)
+            if mate[a] < 0:
+                break
+            a = parent[mate[a]]
+        while True:
+            b = base_of(b)
+            if b in seen:
+                return b
+            b = parent[mate[b]]
+
+    def mark_path(self, v: int, top: int, child: int, blossom: set[int]) -> None:
+        """Walk from ``v`` up to the blossom base ``top``, collecting the
+        bases passed into ``blossom`` and giving each even vertex passed a
+        ``parent`` the other way round the cycle (first ``child``, across
+        the edge that closed it), so a path can be traced through the
+        blossom from either side."""
+        base_of, mate, parent = self.base_of, self.mate, self.parent
+        while base_of(v) != top:
+            blossom.add(base_of(v))
+            blossom.add(base_of(mate[v]))
+            parent[v] = child
+            child = mate[v]
+            v = parent[mate[v]]
+
+    def contract(self, v: int, to: int) -> None:
+        """Contract the odd cycle that the edge ``v``-``to`` closes: every
+        vertex of its sub-blossoms gets base ``top`` (via the member lists:
+        no scan of the whole tree), and those never queued (odd until now)
+        join the queue."""
+        top = self.lca(v, to)
+        blossom: set[int] = set()
+        self.mark_path(v, top, to, blossom)
+        self.mark_path(to, top, v, blossom)
+        base, members, in_queue, queue = self.base, self.members, self.in_queue, self.queue
+        inside = members.setdefault(top, [top])
+        for old in blossom:
+            if old == top:
+                continue
+            for u in members.pop(old, (old,)):
+                base[u] = top
+                inside.append(u)
+                if u not in in_queue:
+                    in_queue.add(u)
+                    queue.append(u)
+
+
+def _flip(odd: int, parent: dict[int, int], mate: list[int]) -> None:
     """Swap matched and unmatched edges along the alternating path that runs
     from ``odd`` back up to its tree's root (the augmentation itself)."""
     while odd >= 0:
@@ -119,16 +155,16 @@ def _flip(odd, parent, mate):
         odd = nxt
 
 
-def forest_phase(roots, neighbours, mate):
+def forest_phase(roots: Iterable[int], neighbours: Neighbours, mate: list[int]) -> int:
     """Grow alternating trees from all free ``roots`` at once and augment
     along every path found between two different trees (each tree used at
     most once per phase). Returns the number of augmentations; repeat
     phases until it returns 0."""
-    tree = {}      # labelled vertex -> its root
-    odd = set()    # labelled odd vertices (the others are even)
-    parent = {}    # odd vertex -> the even vertex it was reached from
-    used = set()   # roots whose tree was augmented this phase
-    queue = deque()
+    tree: dict[int, int] = {}      # labelled vertex -> its root
+    odd: set[int] = set()          # labelled odd vertices (the others are even)
+    parent: dict[int, int] = {}    # odd vertex -> the even vertex it was reached from
+    used: set[int] = set()         # roots whose tree was augmented this phase
+    queue: deque[int] = deque()
     for r in roots:
         if mate[r] < 0 and r not in tree:
             tree[r] = r

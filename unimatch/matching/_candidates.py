@@ -26,6 +26,9 @@ linear in the head count.
 """
 
 import itertools
+import random
+
+from unimatch.matching._model import Instance
 
 #: Most subsets indexed/queried per person. Everyone with up to 6 hobbies
 #: is indexed in full (63 subsets); beyond that only the largest subsets
@@ -33,8 +36,15 @@ import itertools
 #: cannot blow up (2**k subsets).
 SUBSET_CAP = 64
 
+#: A person's indexed subsets by size (see :func:`_subsets`): ``subs[t]``
+#: holds the size-``t`` ones, each a tuple of bit positions.
+Subsets = tuple[tuple[tuple[int, ...], ...], ...]
 
-def _subsets(mask, cache, max_distance):
+#: Bucket ``(T, s)``: everyone whose ``s`` hobbies include the subset ``T``.
+Index = dict[tuple[tuple[int, ...], int], list[int]]
+
+
+def _subsets(mask: int, cache: dict[int, Subsets], max_distance: int) -> Subsets:
     """Subsets of ``mask`` grouped by size: ``result[t]`` is a tuple of the
     size-``t`` subsets, each a tuple of bit positions (small ints hash fast
     whatever the number of distinct hobbies; big masks would not). Only
@@ -50,7 +60,7 @@ def _subsets(mask, cache, max_distance):
             bits.append(low.bit_length() - 1)
             m ^= low
         k = len(bits)
-        by_size = [()] * (k + 1)
+        by_size: list[tuple[tuple[int, ...], ...]] = [()] * (k + 1)
         room = SUBSET_CAP
         for size in range(k, max(1, k - max_distance) - 1, -1):
             if room <= 0:
@@ -63,18 +73,42 @@ def _subsets(mask, cache, max_distance):
     return got
 
 
-def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whole):
+def sparse_edges(inst: Instance, rng: random.Random, *, target: int, per_bucket: int,
+                 per_hobby: int, max_distance: int, whole: int) -> list[int]:
     """Candidate pairs as a list of keys (``i * n + j``, ``i < j``); never a
     pair that met before, never a pair sharing no hobby."""
-    n = inst.n
     mask = inst.mask
     cnt = inst.cnt
-    hist = inst.hist
-    cmax = inst.cmax
+    cache: dict[int, Subsets] = {}
+    index, single = _buckets(mask, cache, max_distance)
+    order = _bucket_order(inst.cmax, max_distance)
+    sampler = _Sampler(inst, rng, whole=max(whole, per_bucket + 1))
+    take = sampler.take
+    for i in range(inst.n):
+        m = mask[i]
+        if not m:
+            continue
+        subs = _subsets(m, cache, max_distance)
+        got = 0
+        for t, holder in order[cnt[i]]:
+            for sub in subs[t]:
+                bucket = index.get((sub, holder))
+                if bucket is not None:
+                    got += take(i, bucket, per_bucket)
+            if got >= target:
+                break
+        for h in subs[1]:
+            take(i, single[h], per_hobby)
+    return sampler.edges
 
-    cache = {}
-    index = {}
-    single = {}
+
+def _buckets(mask: list[int], cache: dict[int, Subsets],
+             max_distance: int) -> tuple[Index, dict[tuple[int, ...], list[int]]]:
+    """The bucket index (see the module docstring) and the plain hobby
+    buckets (a one-hobby subset ``(bit,)`` -> its holders), members in
+    increasing order."""
+    index: Index = {}
+    single: dict[tuple[int, ...], list[int]] = {}
     for i, m in enumerate(mask):
         if not m:
             continue
@@ -82,10 +116,10 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
         size = len(subs) - 1
         for t in range(1, size + 1):
             for sub in subs[t]:
-                k = (sub, size)
-                bucket = index.get(k)
+                where = (sub, size)
+                bucket = index.get(where)
                 if bucket is None:
-                    index[k] = [i]
+                    index[where] = [i]
                 else:
                     bucket.append(i)
         for h in subs[1]:
@@ -94,64 +128,64 @@ def sparse_edges(inst, rng, *, target, per_bucket, per_hobby, max_distance, whol
                 single[h] = [i]
             else:
                 bucket.append(i)
+    return index, single
 
-    # For someone with k hobbies: the (t, s) bucket shapes in increasing
-    # order of the distance bound k + s - 2t.
+
+def _bucket_order(cmax: int, max_distance: int) -> dict[int, list[tuple[int, int]]]:
+    """For someone with ``k`` hobbies: the ``(t, s)`` bucket shapes in
+    increasing order of the distance bound ``k + s - 2t`` (larger shared
+    subsets first on a tie), up to ``max_distance``."""
     order = {}
     for k in range(1, cmax + 1):
         shapes = [(k + s - 2 * t, -t, s) for t in range(1, k + 1) for s in range(t, cmax + 1)
                   if k + s - 2 * t <= max_distance]
         shapes.sort()
         order[k] = [(-neg_t, s) for _, neg_t, s in shapes]
+    return order
 
-    rnd = rng.random
-    seen = set()
-    add = seen.add
-    edges = []
-    push = edges.append
-    whole = max(whole, per_bucket + 1)
-    for i in range(n):
-        m = mask[i]
-        if not m:
-            continue
-        subs = _subsets(m, cache, max_distance)
+
+class _Sampler:
+    """The candidate pairs drawn so far: ``edges`` in the order drawn, each
+    once, and never a pair that met before."""
+
+    def __init__(self, inst: Instance, rng: random.Random, *, whole: int) -> None:
+        self.n = inst.n
+        self.hist = inst.hist
+        self.rnd = rng.random
+        self.whole = whole
+        self.seen: set[int] = set()
+        self.edges: list[int] = []
+
+    def take(self, i: int, bucket: list[int], samples: int) -> int:
+        """Add the new pairs of ``i`` with ``bucket`` (all of a bucket of
+        at most ``whole``, else ``samples`` random members, repeats
+        possible); returns how many were new."""
+        n, hist, seen, edges = self.n, self.hist, self.seen, self.edges
+        size = len(bucket)
+        if size <= self.whole:
+            picks = bucket
+        else:
+            rnd = self.rnd
+            picks = [bucket[int(rnd() * size)] for _ in range(samples)]
         base = i * n
-
-        def take(bucket, samples):
-            """Add the new pairs of ``i`` with ``bucket`` (all of a small
-            bucket, else ``samples`` random members); returns how many."""
-            size = len(bucket)
-            picks = bucket if size <= whole else [bucket[int(rnd() * size)] for _ in range(samples)]
-            added = 0
-            for j in picks:
-                key = base + j if i < j else j * n + i
-                if key in seen or key in hist or j == i:
-                    continue
-                add(key)
-                push(key)
-                added += 1
-            return added
-
-        got = 0
-        for t, holder in order[cnt[i]]:
-            for sub in subs[t]:
-                bucket = index.get((sub, holder))
-                if bucket is not None:
-                    got += take(bucket, per_bucket)
-            if got >= target:
-                break
-        for h in subs[1]:
-            take(single[h], per_hobby)
-    return edges
+        added = 0
+        for j in picks:
+            key = base + j if i < j else j * n + i
+            if key in seen or key in hist or j == i:
+                continue
+            seen.add(key)
+            edges.append(key)
+            added += 1
+        return added
 
 
-def dense_edges(inst):
+def dense_edges(inst: Instance) -> list[int]:
     """Every pair, history included (small cohorts only)."""
     n = inst.n
     return [i * n + j for i in range(n) for j in range(i + 1, n)]
 
 
-def adjacency(inst, edges):
+def adjacency(inst: Instance, edges: list[int]) -> tuple[list[list[int]], list[list[int]]]:
     """Per-person candidate lists sorted by reduced cost, encoded as
     ``rc * n + neighbour`` ints (one sortable int per entry, no tuples),
     and ``levels``: the candidate pairs that share a hobby and never met,
@@ -161,8 +195,8 @@ def adjacency(inst, edges):
     cnt = inst.cnt
     hist = inst.hist
     rc = inst.rc
-    adj = [[] for _ in range(n)]
-    levels = [[] for _ in range(2 * inst.cmax + 1)]
+    adj: list[list[int]] = [[] for _ in range(n)]
+    levels: list[list[int]] = [[] for _ in range(2 * inst.cmax + 1)]
     for key in edges:
         u, v = divmod(key, n)
         c = (mask[u] & mask[v]).bit_count()

@@ -8,18 +8,23 @@ people, where it is instant and makes the hard corner cases (everybody met
 everybody, a repeat that must be chosen by age) provably optimal.
 """
 
+from unimatch.matching._model import Instance
+
 EXACT_MAX = 12
 
+#: Groups of indices: pairs, and at most one trio.
+Groups = tuple[tuple[int, ...], ...]
 
-def solve(inst):
+
+def solve(inst: Instance) -> tuple[list[tuple[int, int]], tuple[int, int, int] | None]:
     """Return ``(pairs, trio)``: a list of index pairs and ``None`` or an
     index triple, maximising the total weight exactly."""
     n = inst.n
     weight = inst.weight
     w = [[weight(i, j) if i != j else 0 for j in range(n)] for i in range(n)]
-    memo = {}
+    memo: dict[tuple[int, bool], tuple[int, Groups]] = {}
 
-    def best(rem, trio):
+    def best(rem: int, trio: bool) -> tuple[int, Groups]:
         # rem: bit mask of people not yet grouped; trio: a trio is still due.
         if rem == 0:
             return 0, ()
@@ -30,7 +35,7 @@ def solve(inst):
         rest = rem ^ (1 << i)
         left = rest.bit_count()
         wi = w[i]
-        top = None
+        top: tuple[int, Groups] | None = None
         js = [j for j in range(i + 1, n) if rest >> j & 1]
         if not trio or left >= 4:
             for j in js:
@@ -46,6 +51,10 @@ def solve(inst):
                     val += wi[j] + wi[k] + wj[k]
                     if top is None or val > top[0]:
                         top = (val, ((i, j, k),) + groups)
+        if top is None:
+            # Unreachable: a trio is due only while the head count left is
+            # odd, so at least a pair or a trio can always be formed.
+            raise AssertionError(f"nothing to group in {rem:b} (trio due: {trio})")
         memo[(rem, trio)] = top
         return top
 

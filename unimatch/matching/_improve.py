@@ -21,15 +21,13 @@ Pipeline (``mate[i]`` is ``i``'s partner or ``-1``):
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from unimatch.matching import _blossom, _cycles
+from unimatch.matching._blossom import Neighbours
 from unimatch.matching._model import Instance
 
 logger = logging.getLogger(__name__)
-
-#: ``neighbours(v)``: ``v``'s neighbours in a graph, as ``_blossom`` takes it.
-Neighbours = Callable[[int], Iterable[int]]
 
 
 def build(inst: Instance, adj: list[list[int]], levels: list[list[int]], mate: list[int], *,

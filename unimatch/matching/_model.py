@@ -28,6 +28,9 @@ profiles. Over a perfect matching the potentials sum to a constant, so
 maximising the total weight is minimising the total reduced cost.
 """
 
+import random
+from collections.abc import Mapping
+
 
 class Instance:
     """A relabelled instance.
@@ -39,7 +42,8 @@ class Instance:
     ``i * n + j``), ``S``, ``Q``, ``B``, ``rmin`` and ``y2`` (potentials).
     """
 
-    def __init__(self, participants, history, rng):
+    def __init__(self, participants: Mapping[int, frozenset[int]],
+                 history: Mapping[tuple[int, int], int], rng: random.Random) -> None:
         ids = sorted(participants)
         rng.shuffle(ids)
         n = len(ids)
@@ -51,7 +55,7 @@ class Instance:
         # small ints; a hobby nobody else holds can never be shared, so it
         # gets no bit at all (whatever the number of distinct hobbies,
         # masks take at most one bit per two hobby holdings).
-        holders = {}
+        holders: dict[int, int] = {}
         for hs in participants.values():
             for h in hs:
                 holders[h] = holders.get(h, 0) + 1
@@ -69,7 +73,7 @@ class Instance:
         self.nbits = len(bit)
         self.cmax = cmax = max(cnt, default=0)
 
-        hist = {}
+        hist: dict[int, int] = {}
         for pair, rnd in history.items():
             a, b = pair
             i = index.get(a)
@@ -91,12 +95,12 @@ class Instance:
         self.B = pairs * (Q * span + S + cmax) + 1
         self.y2 = [S + c if c else 0 for c in cnt]
 
-    def key(self, u, v):
+    def key(self, u: int, v: int) -> int:
         """The history/edge key of the unordered pair ``u, v``."""
         n = self.n
         return u * n + v if u < v else v * n + u
 
-    def weight(self, u, v):
+    def weight(self, u: int, v: int) -> int:
         """The integer weight of pairing ``u`` with ``v`` (see module doc)."""
         c = (self.mask[u] & self.mask[v]).bit_count()
         w = self.S + c if c else 0
@@ -105,15 +109,16 @@ class Instance:
             w -= self.B + self.Q * (rnd - self.rmin + 1)
         return w
 
-    def rc(self, u, v):
+    def rc(self, u: int, v: int) -> int:
         """Reduced cost (doubled) of pairing ``u`` with ``v``; ``>= 0``."""
         return self.y2[u] + self.y2[v] - 2 * self.weight(u, v)
 
-    def groups(self, mate, trio=None):
+    def groups(self, mate: list[int],
+               trio: tuple[int, int, int] | None = None) -> list[tuple[int, ...]]:
         """Sorted groups of user ids from a matching (``mate[i]`` is ``i``'s
         partner or ``-1``) and an optional trio ``(x, a, b)`` of indices."""
         ids = self.ids
-        out = []
+        out: list[tuple[int, ...]] = []
         for i, j in enumerate(mate):
             if j > i:
                 if trio is not None and i in trio and j in trio:
