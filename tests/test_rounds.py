@@ -82,7 +82,7 @@ async def test_crash_mid_round_is_finished_by_the_retry_without_duplicates(
     # The first owner claimed the slot, saved its plan and wrote part of the
     # pairs, then died.
     round_doc, plan = await _crash_after_plan(store, services, clock, matcher_pool, slot)
-    participants = await store.users.participants()
+    participants = await store.users.participants(round_doc["created_at"])
     await store.pairs.insert_round(round_doc["number"], slot.date().isoformat(), plan[:2], participants)
 
     retry = RoundService(store, services.schedule, clock, matcher_pool, owner="retry", lease=60)

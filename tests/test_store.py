@@ -194,8 +194,14 @@ async def test_participants_skip_inactive(store):
     await store.users.update(b["_id"], {"is_active_pair": False})
     # A document from before the field existed takes part ($ne matches a missing field).
     await store.db["users"].update_one({"_id": d["_id"]}, {"$unset": {"is_active_pair": ""}})
-    assert await store.users.participants() == {
+    assert await store.users.participants("2026-12-07") == {
         a["_id"]: frozenset({1, 2}), c["_id"]: frozenset({3}), d["_id"]: frozenset()}
+    # Paused until the round's date or later: out; until the day before: in.
+    await store.users.update(c["_id"], {"paused_until": "2026-12-07"})
+    await store.users.update(d["_id"], {"paused_until": "2026-12-06"})
+    assert await store.users.participants("2026-12-07") == {
+        a["_id"]: frozenset({1, 2}), d["_id"]: frozenset()}
+    assert set(await store.users.participants("2026-12-08")) == {a["_id"], c["_id"], d["_id"]}
 
 
 @pytest.mark.gen_test

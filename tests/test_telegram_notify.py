@@ -132,7 +132,7 @@ async def test_retried_round_and_repeated_delivery_send_nothing_more(
     assert (await store.rounds.get(slot))["attempts"] == 2
     # The retry queued the round's notices again: the same ids, so nothing new.
     assert await notices.enqueue(round_doc["number"], [tuple(g) for g in round_doc["plan"]],
-                                 await store.users.participants()) == 0
+                                 await store.users.participants(round_doc["created_at"])) == 0
     clock.advance(10)
     assert await realtime.notifier.deliver_due() == 0
     # A fresh sender, with no memory of what went out, finds nothing either.

@@ -82,12 +82,12 @@ async def test_register_answers_the_user_and_access_and_sets_the_refresh_cookie(
     answer = await browser.register(chat_id="555", image="x.png", id=99)
     assert set(answer) == {"user", "access"}
     assert list(answer["user"]) == ["id", "first_name", "last_name", "email", "birth", "chat_id",
-                                    "image", "tg_link", "hobby", "is_active_pair"]
+                                    "image", "tg_link", "hobby", "is_active_pair", "paused_until"]
     assert answer["user"] == {
         "id": 1, "first_name": "Анна", "last_name": "", "email": "ann@example.com",
         "birth": "2001-05-20", "chat_id": None, "image": None, "tg_link": "@anna_v2",
         "hobby": [{"id": 1, "name": "Программирование"}, {"id": 2, "name": "Спорт"}],
-        "is_active_pair": True}
+        "is_active_pair": True, "paused_until": None}
     cookie, raw = browser.cookie("refresh_token")
     assert cookie["httponly"] and cookie["secure"]
     assert (cookie["path"], cookie["samesite"], cookie["max-age"]) == ("/v2", "Lax", str(WEEK))

@@ -12,13 +12,13 @@ def test_user_json_is_the_contracts_object():
     assert user_json(ANN) == {
         "id": 1, "first_name": "Ann", "last_name": "Lee", "email": "ann@example.com",
         "birth": "04-03-0999", "chat_id": 77, "image": None, "hobby": [2, 5],
-        "is_active_pair": False}
+        "is_active_pair": False, "paused_until": None}
 
 
 def test_user_json_defaults():
     assert user_json({"_id": 3, "email": "c@example.com"}) == {
         "id": 3, "first_name": "", "last_name": "", "email": "c@example.com", "birth": None,
-        "chat_id": None, "image": None, "hobby": [], "is_active_pair": True}
+        "chat_id": None, "image": None, "hobby": [], "is_active_pair": True, "paused_until": None}
 
 
 def test_partner_json_shows_no_private_fields():

@@ -150,7 +150,7 @@ class RoundService:
 
     async def _run(self, slot: str, slot_time: dt.datetime, round_doc: dict) -> dict | None:
         number = round_doc["number"]
-        participants = await self.store.users.participants()
+        participants = await self.store.users.participants(round_doc["created_at"])
         history = await self.store.pairs.history()
         # Pairs of this very round (an interrupted attempt wrote some) are
         # not history for it.

@@ -18,6 +18,8 @@ NOT_BLANK = "This field may not be blank."
 NOT_STRING = "Not a valid string."
 NOT_BOOLEAN = "Must be a valid boolean."
 BAD_EMAIL = "Enter a valid email address."
+PAUSE_MAX_DAYS = 365
+PAUSE_RANGE = "Date must be between today and one year from today."
 BAD_TG_LINK = "Enter a Telegram username: @ and 5 to 32 letters, digits or underscores."
 NULL_CHARACTERS = "Null characters are not allowed."
 CONTROL_CHARACTERS = "Control characters are not allowed."
@@ -123,27 +125,46 @@ def _valid_domain(domain: str) -> bool:
     return bool(_EMAIL_DOMAIN.match(ascii_domain))
 
 
+def _day(value: object, dialect: Dialect) -> dt.date | None:
+    """A real date written in the dialect's format (ASCII digits); None for
+    an empty string."""
+    if not isinstance(value, str):
+        _fail(dialect.bad_date)
+    value = value.strip()
+    if not value:
+        return None
+    if not re.fullmatch(dialect.date_pattern, value):
+        _fail(dialect.bad_date)
+    try:
+        return dt.datetime.strptime(value, dialect.date_format).date()
+    except ValueError:
+        _fail(dialect.bad_date)
+
+
 def birth_date(today: dt.date, dialect: Dialect = V1) -> Callable[[object], str | None]:
-    """A date in the dialect's format (ASCII digits) into an ISO date
-    string: a real date from 1900 to ``today``. In v1 an empty string means
-    "no date", as its clients send for an empty input."""
+    """A birth date into an ISO date string: a real date from 1900 to
+    ``today``. In v1 an empty string means "no date", as its clients send
+    for an empty input."""
     def parse(value: object) -> str | None:
-        if not isinstance(value, str):
-            _fail(dialect.bad_date)
-        value = value.strip()
-        if not value:
+        day = _day(value, dialect)
+        if day is None:
             if dialect.birth_may_be_empty:
                 return None
             _fail(NOT_BLANK)
-        if not re.fullmatch(dialect.date_pattern, value):
-            _fail(dialect.bad_date)
-        try:
-            day = dt.datetime.strptime(value, dialect.date_format).date()
-        except ValueError:
-            _fail(dialect.bad_date)
         if not EARLIEST_BIRTH <= day <= today:
             _fail(dialect.birth_range)
         return day.isoformat()
+    return parse
+
+
+def pause_date(today: dt.date, dialect: Dialect = V1) -> Callable[[object], str | None]:
+    """The last day of a pause, from today to a year ahead, into an ISO
+    date string; empty means no pause."""
+    def parse(value: object) -> str | None:
+        day = _day(value, dialect)
+        if day is not None and not today <= day <= today + dt.timedelta(days=PAUSE_MAX_DAYS):
+            _fail(PAUSE_RANGE)
+        return None if day is None else day.isoformat()
     return parse
 
 
@@ -244,6 +265,7 @@ def parse_profile_changes(data: dict, today: dt.date, dialect: Dialect = V1) -> 
     form.field("birth", birth_date(today, dialect), allow_null=dialect.birth_may_be_empty)
     form.field("hobby", hobby_ids, allow_null=True)
     form.field("is_active_pair", boolean)
+    form.field("paused_until", pause_date(today, dialect), allow_null=True)
     if dialect.has_tg_link:
         form.field("tg_link", tg_link, allow_null=True)
     clean = form.result()

@@ -1,7 +1,7 @@
 """How users and pairs look on the wire (the contract's shapes), for REST
 answers and WebSocket alerts alike."""
 
-from unimatch.dialects import V1, V2
+from unimatch.dialects import V1, V2, Dialect
 from unimatch.store import Store
 
 
@@ -18,11 +18,16 @@ def user_json(user: dict) -> dict:
         "image": user.get("image"),
         "hobby": list(user.get("hobby") or []),
         "is_active_pair": user.get("is_active_pair", True),
+        "paused_until": _date(V1, user.get("paused_until")),
     }
 
 
 def _birth(iso: str) -> str:
     return V1.format_date(iso)
+
+
+def _date(dialect: Dialect, iso: str | None) -> str | None:
+    return dialect.format_date(iso) if iso else None
 
 
 def partner_json(user: dict) -> dict:
@@ -83,6 +88,7 @@ def user_v2(user: dict, hobby_names: dict[int, str]) -> dict:
         "tg_link": user.get("tg_link"),
         "hobby": _hobby_objects(user, hobby_names),
         "is_active_pair": user.get("is_active_pair", True),
+        "paused_until": _date(V2, user.get("paused_until")),
     }
 
 

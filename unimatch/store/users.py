@@ -13,7 +13,8 @@ from unimatch.store._guard import DocumentLocks, translate_errors
 from unimatch.store.counters import Counters
 
 # Fields callers may change with Users.update (profile edits).
-EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair", "tg_link"})
+EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair", "tg_link",
+                      "paused_until"})
 
 _NO_SECRETS = {"password": 0, "email_key": 0}
 #: Stored as ``password`` for an account that has none (made by Telegram
@@ -172,10 +173,16 @@ class Users:
                 {"_id": user_id}, {"$set": changes},
                 return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER)
 
-    async def participants(self) -> dict[int, frozenset[int]]:
-        """Every user taking part in rounds: id to hobby ids."""
-        cursor = self._col.find({"is_active_pair": {"$ne": False}}, {"hobby": 1})
-        return {doc["_id"]: frozenset(doc.get("hobby") or ()) async for doc in cursor}
+    async def participants(self, round_date: str) -> dict[int, frozenset[int]]:
+        """Everyone taking part in the round of ``round_date`` (ISO): id to
+        hobby ids. Opted out (``is_active_pair`` false) or paused until that
+        date or later (``paused_until``, ISO): not taking part."""
+        cursor = self._col.find({"is_active_pair": {"$ne": False}},
+                                {"hobby": 1, "paused_until": 1})
+        # The pause is compared here, not in the query: "missing, null or
+        # earlier" is three cases, and nx-27017 reads $ne: null its own way.
+        return {doc["_id"]: frozenset(doc.get("hobby") or ()) async for doc in cursor
+                if not doc.get("paused_until") or doc["paused_until"] < round_date}
 
     async def linked(self) -> dict[int, dict]:
         """Users with a linked Telegram chat, by id (without secrets)."""
