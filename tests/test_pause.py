@@ -4,7 +4,6 @@ honoured by every round scheduled on or before it, over by itself after."""
 import datetime as dt
 
 import pytest
-
 from cohorts import register_cohort
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # the service's zone, Asia/Yekaterinburg
