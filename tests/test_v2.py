@@ -535,3 +535,34 @@ async def test_prefix_and_cookie_flags_are_configurable(api, config_overrides):
     cookie.load(api.last.headers["Set-Cookie"])
     morsel = cookie["refresh_token"]
     assert (morsel["path"], morsel["samesite"], morsel["secure"]) == ("/next", "Strict", "")
+
+
+@pytest.mark.gen_test
+async def test_v2_names_a_malformed_authorization_header(browser, api):
+    answer = await browser.register()
+    status, body = await browser.call("GET", "api/auth/users/me/",
+                                      headers={"Authorization": f"Bearer {answer['access']} x"})
+    assert (status, body) == (401, {
+        "detail": "Authorization header must contain two space-delimited values",
+        "code": "bad_authorization_header"})
+    status, body = await api.get("/auth/users/me/",
+                                 headers={"Authorization": f"Bearer {answer['access']} x"})
+    assert body["code"] == "token_not_valid", "v1 answers as it always did"
+
+
+@pytest.mark.gen_test
+async def test_user_by_chat_id_past_int64_is_not_found(browser, store):
+    boss = await browser.register("boss@example.com")
+    await store.users.set_staff("boss@example.com")
+    for chat_id in (str(2**63), "9" * 40, "١٢٣"):
+        status, body = await browser.call("GET", f"api/user-by-chat-id/{chat_id}/",
+                                          token=boss["access"])
+        assert (status, body) == (404, {"detail": "Not found."}), chat_id
+
+
+@pytest.mark.gen_test
+async def test_verify_refuses_tokens_of_deleted_accounts(browser, store):
+    answer = await browser.register()
+    await store.db["users"].delete_one({"_id": answer["user"]["id"]})
+    assert await browser.call("POST", "api/token/verify/", {"token": answer["access"]}) == (
+        401, {"detail": "Token is invalid", "code": "token_not_valid"})

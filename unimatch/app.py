@@ -63,7 +63,8 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
                          dict[str, object]]] = [(OversizedHeaders(), HeadersTooLargeHandler, args)]
     # v2 first: with --v2-prefix "" its api/token/... paths replace v1's.
     prefix = services.config.v2_prefix
-    handlers += [(route(prefix + path), handler, args) for path, handler in v2.ROUTES]
+    v2_args = {**args, "v2": True}
+    handlers += [(route(prefix + path), handler, v2_args) for path, handler in v2.ROUTES]
     handlers += [(route(path), handler, args) for path, handler in ROUTES]
     handlers.append((r"/", PageHandler, args))
     # Where reset mails link to when no web client URL is configured: the page

@@ -50,9 +50,11 @@ class NotAuthenticated(UniMatchError):
 class InvalidToken(UniMatchError):
     """A token that is malformed, expired, of the wrong type or revoked."""
 
-    def __init__(self, detail: str = "Given token not valid for any token type"):
+    def __init__(self, detail: str = "Given token not valid for any token type",
+                 code: str = "token_not_valid"):
         super().__init__(detail)
         self.detail = detail
+        self.code = code
 
 
 class BadCredentials(UniMatchError):

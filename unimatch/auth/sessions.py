@@ -7,6 +7,7 @@ from unimatch import validation
 from unimatch.auth.passwords import PasswordHasher
 from unimatch.auth.throttle import LoginThrottle
 from unimatch.auth.tokens import ACCESS, REFRESH, TokenService
+from unimatch.auth.tokens import INVALID as TOKEN_INVALID
 from unimatch.errors import BadCredentials, InvalidToken, TokenBlacklisted
 from unimatch.store import Store
 from unimatch.store.users import email_key
@@ -149,6 +150,11 @@ async def verify(store: Store, tokens: TokenService, token: object) -> dict:
     its claims. Raises :class:`InvalidToken` ("Token is invalid" or "Token
     is expired") or :class:`TokenBlacklisted` for a revoked refresh token."""
     claims = tokens.verify(token)
+    user = await store.users.get(claims["user_id"])
+    # Tokens of a deleted account, or from before its sessions ended (a
+    # password reset), are refused everywhere else, so here too.
+    if user is None or not _current(claims, user):
+        raise InvalidToken(TOKEN_INVALID)
     if claims["token_type"] == REFRESH and await store.blacklist.contains(claims["jti"]):
         raise TokenBlacklisted(claims["jti"])
     return claims

@@ -25,6 +25,7 @@ from unimatch.services import Services
 
 logger = logging.getLogger(__name__)
 
+BAD_HEADER = "Authorization header must contain two space-delimited values"
 MAX_BODY = 1024 * 1024
 MAX_HEADERS = 64 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
@@ -72,8 +73,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     auth_required = False
 
-    def initialize(self, services: Services) -> None:
+    def initialize(self, services: Services, v2: bool = False) -> None:
+        """``v2``: the handler answers a v2 path (its few rules of its own)."""
         self.services = services
+        self.v2 = v2
         self._body = bytearray()
         self._body_overflow = False
         self._before_body = True  # until prepare() has let the request through
@@ -207,6 +210,10 @@ class BaseHandler(tornado.web.RequestHandler):
         if not parts or parts[0].lower() != "bearer":
             raise errors.NotAuthenticated()
         if len(parts) != 2:
+            # v1 answered this like any bad token; v2 (SimpleJWT's own
+            # wording) names the malformed header.
+            if self.v2:
+                raise errors.InvalidToken(BAD_HEADER, code="bad_authorization_header")
             raise errors.InvalidToken()
         return await user_for_access_token(self.services.store, self.services.tokens, parts[1])
 

@@ -70,7 +70,7 @@ def error_response(exc: BaseException | None, status: int, method: str) -> tuple
     if isinstance(exc, errors.BadRequest):
         return 400, {"detail": exc.detail}
     if isinstance(exc, errors.InvalidToken):
-        return 401, {"detail": exc.detail, "code": TOKEN_NOT_VALID}
+        return 401, {"detail": exc.detail, "code": exc.code}
     if isinstance(exc, errors.Throttled):
         return 429, {"detail": f"Request was throttled. Expected available in {exc.retry_after} seconds."}
     if isinstance(exc, HeadersTooLarge):

@@ -4,19 +4,14 @@ import pathlib
 
 from unimatch import errors
 from unimatch.handlers.base import BaseHandler
-from unimatch.services import Services
 
 OPENAPI_PATH = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
 class SchemaHandler(BaseHandler):
-    def initialize(self, services: Services, path: pathlib.Path = OPENAPI_PATH) -> None:
-        super().initialize(services)
-        self.path = path
-
     def get(self) -> None:
         try:
-            document = self.path.read_bytes()
+            document = OPENAPI_PATH.read_bytes()
         except FileNotFoundError:
             raise errors.NotFound() from None
         self.set_header("Content-Type", "application/yaml; charset=utf-8")

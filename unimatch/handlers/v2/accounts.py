@@ -5,7 +5,7 @@ from unimatch import accounts, errors
 from unimatch.dialects import V2
 from unimatch.handlers.base import BaseHandler
 from unimatch.handlers.v2.session import SessionHandler
-from unimatch.validation import BAD_EMAIL
+from unimatch.validation import BAD_EMAIL, MAX_ID
 from unimatch.wire import user_v2
 
 EMAIL_TAKEN = "Пользователь с таким email уже существует"
@@ -73,7 +73,9 @@ class UserByChatHandler(BaseHandler):
     async def get(self, chat_id: str) -> None:
         if not self.current_user.get("is_staff"):
             raise errors.PermissionDenied()
-        user = await self.services.store.users.by_chat(int(chat_id)) if chat_id.isdecimal() else None
+        user = None
+        if chat_id.isascii() and chat_id.isdecimal() and int(chat_id) < MAX_ID:  # int64 in the store
+            user = await self.services.store.users.by_chat(int(chat_id))
         if user is None:
             raise errors.NotFound()
         self.send_json(user_v2(user, await self.services.store.hobbies.names()))
