@@ -1,20 +1,21 @@
 """The browser client in a real browser: Debian's Chromium driven by
 Playwright, against ``server.py`` running as a subprocess on its own
-database. Failed tests leave screenshots and server logs in test-artifacts/."""
+database. Failed tests leave screenshots and server logs in test-artifacts/.
+The fixtures (``browser``, ``new_page``, ``serve``, ``smtp``) are in
+browser_support.py."""
 
 import asyncio
 import concurrent.futures
 import datetime as dt
 import http.server
-import os
 import re
 import threading
 import time
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, save_failure_artifacts
+from browser_support import TIMEOUT
 from harness import REPO
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
@@ -23,7 +24,6 @@ from unimatch.telegram.login import sign_login
 # tests on every engine.
 pytestmark = pytest.mark.first_lane
 
-TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
 ROUND_TIMEOUT = 20_000  # ms; the server polls for finished rounds every second
 PASSWORD = "Весенний-ветер-42"
 BOT_TOKEN = "424242:browser-test-token"
@@ -31,37 +31,6 @@ OFFLINE_TEXT = "Нет соединения, переподключаемся…
 
 
 # --------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module. Never a downloaded browser: CI installs
-    Debian's (.ci/run), and without it these tests fail rather than skip."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
-                    "to run the browser tests; .ci/run does this on CI")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def servers():
-    started = []
-    yield started
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def serve(servers, start_server):
-    """Start ``server.py`` on a fresh database; call it once per test."""
-    def start(extra_args=(), env=None):
-        server = start_server(*extra_args, env=env)
-        servers.append(server)
-        return server
-    return start
-
 
 class StaticFiles(http.server.SimpleHTTPRequestHandler):
     """``unimatch/static/`` at ``/static/`` as server.py maps it (without the
@@ -101,43 +70,6 @@ def static_files():
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture
-def new_page(browser, servers, request):
-    """``new_page(**context_options)``: a page in a fresh browser context (its
-    own localStorage, like another person's phone). Requests leaving the
-    test server are refused and recorded in ``page.external_requests``;
-    uncaught script errors and Content-Security-Policy violations fail the
-    test."""
-    contexts, pages, script_errors, csp_violations = [], [], [], []
-
-    def make(**options):
-        context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
-        context.set_default_timeout(TIMEOUT)
-        contexts.append(context)
-        page = context.new_page()
-        page.external_requests = []
-
-        def refuse(route):
-            page.external_requests.append(route.request.url)
-            route.abort()
-        context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)"), refuse)
-        page.on("pageerror", lambda error: script_errors.append(str(error)))
-        # Chromium reports each request or script the policy refused on the console.
-        page.on("console", lambda message: csp_violations.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        pages.append(page)
-        return page
-
-    failed_before = request.session.testsfailed
-    yield make
-    if request.session.testsfailed > failed_before:
-        save_failure_artifacts(request.node.name, pages, servers)
-    for context in contexts:
-        context.close()
-    assert not script_errors, f"uncaught errors in the page: {script_errors}"
-    assert not csp_violations, f"refused by the page's security policy: {csp_violations}"
 
 
 # --------------------------------------------------------------- helpers
