@@ -15,7 +15,7 @@ import time
 import pytest
 from browser_support import TIMEOUT
 from harness import REPO
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
@@ -74,9 +74,19 @@ def static_files():
 
 # --------------------------------------------------------------- helpers
 
-def stored_tokens(page) -> dict:
-    return page.evaluate("""() => ({access: localStorage.getItem("unimatch.access"),
-                                    refresh: localStorage.getItem("unimatch.refresh")})""")
+def stored_tokens(page: Page) -> dict:
+    """The page's session: the access token it keeps in localStorage, and
+    the refresh token in the server's HttpOnly cookie (which the browser
+    shows a test, never the page's script)."""
+    cookies = page.context.cookies()
+    return {"access": page.evaluate('() => localStorage.getItem("unimatch.access")'),
+            "refresh": next((c["value"] for c in cookies if c["name"] == "refresh_token"), None)}
+
+
+def give_refresh_cookie(page: Page, refresh: str) -> None:
+    """The refresh cookie as a v2 login sets it, holding ``refresh``."""
+    page.context.add_cookies([{"name": "refresh_token", "value": refresh, "domain": "127.0.0.1",
+                               "path": "/v2", "httpOnly": True, "secure": True, "sameSite": "Lax"}])
 
 
 def wait_until_live(page, authenticated=False, timeout=TIMEOUT):
@@ -333,10 +343,8 @@ def test_expired_access_token_is_refreshed_then_session_end_shows_log_in(serve, 
     # A stale access token and a good refresh token: REST and the socket both
     # get refused, one refresh serves them both (rotation would log us out
     # if two ran), and the new pair is stored.
-    page.evaluate("""([refresh]) => {
-        localStorage.setItem("unimatch.access", "stale.access.token");
-        localStorage.setItem("unimatch.refresh", refresh);
-    }""", [tokens["refresh"]])
+    page.evaluate("""() => localStorage.setItem("unimatch.access", "stale.access.token")""")
+    give_refresh_cookie(page, tokens["refresh"])
     page.reload()
     expect(page.get_by_role("heading", name="Привет, Ева!")).to_be_visible()
     wait_until_live(page, authenticated=True)
@@ -352,7 +360,10 @@ def test_expired_access_token_is_refreshed_then_session_end_shows_log_in(serve, 
     page.reload()
     expect(page.get_by_role("heading", name="Вход")).to_be_visible()
     expect(page.locator("#login-form [role=alert]")).to_have_text("Сессия истекла, войдите снова.")
-    assert stored_tokens(page) == {"access": None, "refresh": None}
+    # Script cannot clear an HttpOnly cookie: it keeps the revoked token,
+    # which the server refuses, until the next log-in replaces it.
+    assert stored_tokens(page) == {"access": None, "refresh": fresh["refresh"]}
+    assert server.request("POST", "/api/token/refresh/", {"refresh": fresh["refresh"]})[0] == 401
     wait_until_live(page)  # anonymous again: ticks only
 
 

@@ -42,7 +42,10 @@ class PageHandler(BaseHandler):
         # Telegram's login frame checks the Referer against the bot's domain,
         # so other sites get our origin (never a path); that is all they get.
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
-        self.render("index.html", bot_username=bot_username, importmap=importmap, modules=MODULES)
+        # The page speaks v2 wherever the server serves it (--v2-prefix).
+        v2_base = "/" + self.services.config.v2_prefix
+        self.render("index.html", bot_username=bot_username, v2_base=v2_base, importmap=importmap,
+                    modules=MODULES)
 
 
 def _policy(importmap: str, telegram: bool) -> str:

@@ -15,10 +15,9 @@ const $ = (selector) => document.querySelector(selector);
 export class Landing {
   /**
    * @param {object} hooks
-   * @param {(entry: {user?: object, focus: boolean}) => Promise<void>} hooks.onLoggedIn
-   *   the tokens are stored, after a log-in or (with the new `user`) a
-   *   registration; resolves once the dashboard has loaded, and the form
-   *   stays busy until then
+   * @param {(entry: {focus: boolean}) => Promise<void>} hooks.onLoggedIn
+   *   the session has started, after a log-in or a registration; resolves
+   *   once the dashboard has loaded, and the form stays busy until then
    */
   constructor({ onLoggedIn }) {
     this.onLoggedIn = onLoggedIn;
@@ -127,15 +126,23 @@ export class Landing {
       return focusFirstInvalid(form);
     }
     await busy(form, async () => {
-      let user;
       try {
-        user = await api.register(fields);
+        await api.register(fields);
       } catch (error) {
         showApiError(form, error);
         return;
       }
       form.reset();
-      await this.onLoggedIn({ user, focus: true });
+      try {
+        await api.logIn(fields.email, fields.password);
+      } catch (error) {
+        // The account exists: registering again would only say so.
+        this.showForm("login");
+        this.loginForm.elements.email.value = fields.email;
+        showFormError(this.loginForm, `Аккаунт создан, но войти не получилось. ${describeError(error)}`);
+        return;
+      }
+      await this.onLoggedIn({ focus: true });
     });
   }
 }

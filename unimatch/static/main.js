@@ -8,13 +8,15 @@
 // landing.js) and the dashboard (match, history, profile, hobbies,
 // Telegram, dashboard.js). The countdown is on both.
 
-import { api, onSessionEnded, refreshTokens, tokens } from "./api.js";
+import { api, onSessionEnded, refreshTokens, tokens, useV2Base } from "./api.js";
 import { ConnectionStatus } from "./connection-status.js";
 import { Countdown } from "./countdown.js";
 import { Dashboard } from "./dashboard.js";
 import { Landing } from "./landing.js";
 import { MatchBoard } from "./match-board.js";
 import { LiveSocket } from "./socket.js";
+
+useV2Base(document.body.dataset.v2Base || "/v2/");
 
 const countdown = new Countdown(document.querySelector("#countdown"));
 const connection = new ConnectionStatus(document.querySelector("#connection"));
@@ -94,12 +96,14 @@ function handleSocketMessage(message) {
 
 function start() {
   onSessionEnded(sessionEnded);
+  tokens.dropLegacy();
 
   // Another tab logged in or out: follow it, so the tabs never disagree on
-  // who is logged in (they share the tokens in localStorage).
+  // who is logged in (they share the access token in localStorage, and the
+  // refresh cookie).
   window.addEventListener("storage", (event) => {
     if (event.key !== tokens.storageKey && event.key !== null) return;
-    const loggedIn = Boolean(tokens.refresh);
+    const loggedIn = Boolean(tokens.access);
     if (loggedIn && !dashboard.user) {
       enterDashboard();
       socket.restart();

@@ -19,11 +19,14 @@ const EXACT = {
   "The password is too similar to the last name.": "Пароль слишком похож на фамилию.",
   "Date has wrong format. Use one of these formats instead: DD-MM-YYYY.":
     "Неверная дата: нужен формат ДД-ММ-ГГГГ.",
+  "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.":
+    "Неверная дата: нужен формат ГГГГ-ММ-ДД.",
   "No active account found with the given credentials": "Неверный email или пароль",
   "Authentication credentials were not provided.": "Войдите, чтобы продолжить.",
   "Given token not valid for any token type": "Сессия истекла, войдите снова.",
   "Token is invalid or expired": "Сессия истекла, войдите снова.",
   "Token is blacklisted": "Сессия завершена, войдите снова.",
+  "Необходимо пройти авторизацию": "Сессия истекла, войдите снова.",
   "Service temporarily unavailable, try again later.":
     "Сервис временно недоступен, попробуйте чуть позже.",
   "A server error occurred.": "Ошибка на сервере, попробуйте чуть позже.",
@@ -45,6 +48,8 @@ const PATTERNS = [
   [/^Invalid pk "(.+)" - object does not exist\.$/,
     () => "Такого интереса больше нет — обновите страницу и выберите снова."],
   [/^Request body is too large/, () => "Слишком большой запрос."],
+  [/^Date must be between .+ and today\.$/,
+    () => "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня."],
 ];
 
 /** `message` in Russian where we know it, otherwise unchanged. */
