@@ -11,10 +11,11 @@ import http.server
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from browser_support import TIMEOUT
-from harness import REPO
+from harness import REPO, ServerProcess
 from playwright.sync_api import Page, expect
 
 from unimatch.store import Store
@@ -450,6 +451,126 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
     expect(section.locator('[data-role="tg-unconfigured"]')).to_contain_text("настроит бота")
     expect(section.locator("script")).to_have_count(0)
     assert page.external_requests == []
+
+
+# --------------------------------------------------------------- v2: the Telegram nick
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+NICK_RULE = ("Ник в Telegram: @ и от 5 до 32 латинских букв, цифр или знаков подчёркивания, "
+             "например @ivan_petrov.")
+
+
+def v2_register(server: ServerProcess, email: str, password: str, **fields: object) -> dict:
+    status, body = server.request("POST", "/v2/api/register/",
+                                  {"email": email, "password": password, **fields})
+    assert status == 201, body
+    return body
+
+
+def fits_width(page: Page, width: int) -> None:
+    """Nothing on the page scrolls sideways."""
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
+                                                               new_page: Callable) -> None:
+    server = serve()
+    anna = server.register("anna@example.com", PASSWORD, first_name="Анна", last_name="Иванова",
+                           birth="20-05-2001")
+    v2_register(server, "boris@example.com", "Partner-pass-42", first_name="Борис",
+                last_name="Партнёров", tg_link="@boris_partner")
+
+    page = new_page()
+    page.goto(server.url + "/")
+    log_in(page, "anna@example.com", PASSWORD)
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    profile = page.locator("#profile-form")
+    nick = profile.get_by_label("Ник в Telegram")
+    expect(nick).to_have_value("")
+    expect(profile.get_by_label("Дата рождения")).to_have_value("2001-05-20")
+
+    # The server's rule, checked before anything is sent.
+    nick.fill("anna")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(nick).to_have_accessible_description(
+        "Его увидит ваша пара и сможет написать вам в Telegram. " + NICK_RULE)
+    expect(nick).to_have_attribute("aria-invalid", "true")
+    expect(nick).to_be_focused()
+    # The server's own field errors stand next to their field, in Russian,
+    # and nothing is saved.
+    nick.fill("@anna_ivanova")
+    profile.get_by_label("Дата рождения").fill("2999-01-01")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator("#profile-birth-error")).to_have_text(
+        "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня.")
+    expect(profile.get_by_label("Дата рождения")).to_be_focused()
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=anna["access"])
+    assert (me["tg_link"], me["birth"]) == (None, "2001-05-20")
+
+    # Saved: the nick, and the birth date removed (v2 refuses an empty one).
+    profile.get_by_label("Дата рождения").fill("")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator('[data-role="saved"]')).to_have_text("Профиль сохранён.")
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=anna["access"])
+    assert (me["tg_link"], me["birth"]) == ("@anna_ivanova", None)
+    status, v1_me = server.request("GET", "/auth/users/me/", token=anna["access"])
+    assert status == 200 and "tg_link" not in v1_me, "v1 answers do not change"
+    page.reload()
+    expect(page.locator("#profile-form").get_by_label("Ник в Telegram")).to_have_value("@anna_ivanova")
+    expect(page.locator("#profile-form").get_by_label("Дата рождения")).to_have_value("")
+
+    # Boris watches on his phone while the round pairs them.
+    phone = new_page(**PHONE)
+    phone.goto(server.url + "/")
+    log_in(phone, "boris@example.com", "Partner-pass-42")
+    expect(phone.get_by_role("heading", name="Привет, Борис!")).to_be_visible()
+    wait_until_live(page, authenticated=True)
+    wait_until_live(phone, authenticated=True)
+    assert server.run_round()["pairs"] == 1
+
+    # The alert shows the card at once; the nick follows from the REST API.
+    card = page.locator("#current-match .match.is-new")
+    expect(card.locator(".match-name")).to_have_text("Борис Партнёров", timeout=ROUND_TIMEOUT)
+    link = card.get_by_role("link", name="Telegram: @boris_partner")
+    expect(link).to_have_attribute("href", "https://t.me/boris_partner")
+    expect(link).to_have_attribute("target", "_blank")
+    phone_card = phone.locator("#current-match .match.is-new")
+    expect(phone_card.get_by_role("link", name="Telegram: @anna_ivanova")).to_have_attribute(
+        "href", "https://t.me/anna_ivanova", timeout=ROUND_TIMEOUT)
+    expect(phone_card.get_by_role("link", name="anna@example.com")).to_be_in_viewport()
+    fits_width(phone, 390)
+    page.reload()
+    expect(page.locator("#current-match .match-telegram")).to_have_attribute(
+        "href", "https://t.me/boris_partner")
+
+    # An empty nick removes it, and the partner's card has no link.
+    nick = page.locator("#profile-form").get_by_label("Ник в Telegram")
+    nick.fill("")
+    page.locator("#profile-form").get_by_role("button", name="Сохранить профиль").click()
+    expect(page.locator('#profile-form [data-role="saved"]')).to_have_text("Профиль сохранён.")
+    phone.reload()
+    expect(phone.locator("#current-match .match-name")).to_have_text(["Анна Иванова"])
+    expect(phone.locator("#current-match .match-telegram")).to_have_count(0)
+    assert page.external_requests == [] and phone.external_requests == []
+
+
+def test_v2_client_helpers(static_files: str, new_page: Callable) -> None:
+    """The pure functions of the v2 features, run in the browser."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const n = await import("/static/telegram-nick.js");
+        const t = await import("/static/server-messages.js");
+        return {
+            urls: ["@boris_partner", "", null, "boris_partner", "@bad", "@" + "x".repeat(33)]
+                .map(n.telegramUrl),
+            nick: t.translate("Enter a Telegram username: @ and 5 to 32 letters, digits or underscores."),
+        };
+    }""")
+    assert results == {
+        "urls": ["https://t.me/boris_partner", None, None, None, None, None],
+        "nick": NICK_RULE,
+    }
 
 
 def test_client_helpers(static_files, new_page):

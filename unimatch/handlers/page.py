@@ -17,7 +17,7 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # bare URL, without that guarantee and without the preload.
 MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "format.js",
            "forms.js", "landing.js", "match-board.js", "matches.js", "server-messages.js",
-           "socket.js", "telegram.js")
+           "socket.js", "telegram.js", "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script
 TELEGRAM_OAUTH = "https://oauth.telegram.org"  # the frame it puts on the page

@@ -9,6 +9,7 @@ import {
   renderHobbyChoices, showApiError, showFieldError,
 } from "./forms.js";
 import { describeError } from "./server-messages.js";
+import { isTelegramNick, NICK_RULE } from "./telegram-nick.js";
 import { TelegramLink } from "./telegram.js";
 
 // What <input type="date"> holds, and v2's birth: YYYY-MM-DD.
@@ -93,6 +94,7 @@ export class Dashboard {
     f.first_name.value = user.first_name || "";
     f.last_name.value = user.last_name || "";
     f.birth.value = ISO_DATE.test(user.birth || "") ? user.birth : "";
+    f.tg_link.value = user.tg_link || "";
     this.activePair.checked = user.is_active_pair !== false;
     this.telegram.render(user);
   }
@@ -113,13 +115,14 @@ export class Dashboard {
     clearErrors(form);
     const f = form.elements;
     const birth = f.birth.value;
-    if (birth && !ISO_DATE.test(birth)) {
-      showFieldError(form, "birth", ["Неверная дата."]);
-      return focusFirstInvalid(form);
-    }
+    const tgLink = f.tg_link.value.trim();
+    if (birth && !ISO_DATE.test(birth)) showFieldError(form, "birth", ["Неверная дата."]);
+    if (tgLink && !isTelegramNick(tgLink)) showFieldError(form, "tg_link", [NICK_RULE]);
+    if (form.querySelector('[aria-invalid="true"]')) return focusFirstInvalid(form);
     const changes = {
       first_name: f.first_name.value.trim(),
       last_name: f.last_name.value.trim(),
+      tg_link: tgLink || null,
     };
     // v2 takes a new date but refuses an empty one; a date the user
     // erased is removed through v1 (api.js), before the rest is saved.

@@ -85,7 +85,7 @@ function handleSocketMessage(message) {
     case "match":
       // Kept even while the dashboard is still loading: it merges what it
       // fetches with what arrived meanwhile.
-      if (tokens.access) matches.receive(message.pairs || []);
+      if (tokens.access) matches.alerted(message.pairs || []);
       break;
     default:
       break; // unknown types are ignored, so the server can add new ones

@@ -4,6 +4,7 @@
 // "something went wrong".
 
 import { plural } from "./format.js";
+import { NICK_RULE } from "./telegram-nick.js";
 
 const EXACT = {
   "user with this email already exists.": "Пользователь с таким email уже существует.",
@@ -21,6 +22,7 @@ const EXACT = {
     "Неверная дата: нужен формат ДД-ММ-ГГГГ.",
   "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.":
     "Неверная дата: нужен формат ГГГГ-ММ-ДД.",
+  "Enter a Telegram username: @ and 5 to 32 letters, digits or underscores.": NICK_RULE,
   "No active account found with the given credentials": "Неверный email или пароль",
   "Authentication credentials were not provided.": "Войдите, чтобы продолжить.",
   "Given token not valid for any token type": "Сессия истекла, войдите снова.",
