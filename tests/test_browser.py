@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browser_support import TIMEOUT
+from browser_support import TIMEOUT, wait_for_mail
 from harness import REPO, ServerProcess
 from playwright.sync_api import Page, expect
+from smtp_mailbox import Mailbox
 
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
@@ -453,11 +454,12 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
     assert page.external_requests == []
 
 
-# --------------------------------------------------------------- v2: the Telegram nick
+# --------------------------------------------------------------- v2: Telegram nick, password reset
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NICK_RULE = ("Ник в Telegram: @ и от 5 до 32 латинских букв, цифр или знаков подчёркивания, "
              "например @ivan_petrov.")
+MAIL_FROM = "noreply@unimatch.test"
 
 
 def v2_register(server: ServerProcess, email: str, password: str, **fields: object) -> dict:
@@ -554,21 +556,134 @@ def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
     assert page.external_requests == [] and phone.external_requests == []
 
 
+def test_forgotten_password_through_the_mailed_link(serve: Callable, new_page: Callable,
+                                                    smtp: Mailbox) -> None:
+    server = serve(extra_args=["--smtp-url", smtp.url, "--mail-from", MAIL_FROM])
+    server.register("anna@example.com", PASSWORD, first_name="Анна")
+
+    # On a phone: "Забыли пароль?" under the log-in form, the address carried over.
+    page = new_page(**PHONE)
+    page.goto(server.url + "/")
+    login = page.locator("#login-form")
+    login.get_by_label("Email").fill("anna@example.com")
+    login.get_by_role("button", name="Забыли пароль?").click()
+    expect(page.get_by_role("heading", name="Восстановление пароля")).to_be_focused()
+    forgot = page.locator("#forgot-form")
+    email = forgot.get_by_label("Email")
+    expect(email).to_have_value("anna@example.com")
+    fits_width(page, 390)
+    email.fill("anna@")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(email).to_have_accessible_description("Введите корректный email, например name@example.com.")
+    expect(email).to_be_focused()
+    email.fill("anna@example.com")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    sent = page.locator('#forgot-section [data-role="sent"]')
+    expect(sent).to_have_text("Если anna@example.com — адрес аккаунта UniMatch, на него ушло письмо "
+                              "со ссылкой для смены пароля. Проверьте почту, в том числе папку «Спам».")
+    expect(sent).to_be_focused()
+
+    # The mail links to the server's own page (no --web-client-url).
+    mail = wait_for_mail(smtp, "anna@example.com")
+    path = mail.reset_path()
+    assert f"{server.url}{path}" in mail.text
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", name="Новый пароль")).to_be_visible()
+    reset = page.locator("#reset-form")
+    fits_width(page, 390)
+
+    # Mismatched passwords are caught at once; the server's rules come back
+    # next to the field, in Russian.
+    reset.get_by_label("Новый пароль").fill("new-secret-77")
+    reset.get_by_label("Пароль ещё раз").fill("new-secret-78")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.get_by_label("Пароль ещё раз")).to_have_accessible_description("Пароли не совпадают.")
+    reset.get_by_label("Новый пароль").fill("123456789")
+    reset.get_by_label("Пароль ещё раз").fill("123456789")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.locator("#reset-password-error")).to_contain_text(
+        "Пароль не может состоять только из цифр.")
+    expect(reset.get_by_label("Новый пароль")).to_be_focused()
+
+    reset.get_by_label("Новый пароль").fill("new-secret-77")
+    reset.get_by_label("Пароль ещё раз").fill("new-secret-77")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(login.locator('[data-role="form-note"]')).to_have_text(
+        "Пароль изменён. Войдите с новым паролем.")
+    expect(page.get_by_role("heading", name="Вход")).to_be_focused()
+    assert page.evaluate("location.pathname") == "/", "a reload must not bring the spent link back"
+    log_in(page, "anna@example.com", PASSWORD)
+    expect(login.locator("[role=alert]")).to_have_text("Неверный email или пароль")
+    log_in(page, "anna@example.com", "new-secret-77")
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    fits_width(page, 390)
+
+    # On a desktop the spent link says so and offers a new one; three mails
+    # an hour per address, then the wait is given in plain words.
+    desktop = new_page()
+    desktop.goto(server.url + path)
+    reset = desktop.locator("#reset-form")
+    reset.get_by_label("Новый пароль").fill("third-secret-99")
+    reset.get_by_label("Пароль ещё раз").fill("third-secret-99")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.locator("[role=alert]")).to_have_text(
+        "Ссылка для смены пароля устарела или уже использована. Запросите новую.")
+    for attempt in range(3):
+        if attempt:
+            desktop.locator("#forgot-section").get_by_role("button", name="Войти").click()
+            desktop.locator("#login-form").get_by_role("button", name="Забыли пароль?").click()
+        else:
+            desktop.get_by_role("button", name="Запросить новую").click()
+        forgot = desktop.locator("#forgot-form")
+        forgot.get_by_label("Email").fill("Anna@Example.com")
+        forgot.get_by_role("button", name="Прислать ссылку").click()
+        if attempt < 2:
+            expect(desktop.locator('#forgot-section [data-role="sent"]')).to_be_visible()
+    expect(forgot.locator("[role=alert]")).to_have_text(
+        re.compile(r"^Слишком много попыток\. Попробуйте снова через \d+ минут[уы]?\.$"))
+    assert len(wait_for_mail(smtp, "anna@example.com", 3).recipients) == 1
+    assert page.external_requests == [] and desktop.external_requests == []
+
+
+def test_forgotten_password_without_mail_says_so(serve: Callable, new_page: Callable) -> None:
+    server = serve()
+    page = new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Забыли пароль?").click()
+    forgot = page.locator("#forgot-form")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(forgot.get_by_label("Email")).to_have_accessible_description("Введите email.")
+    forgot.get_by_label("Email").fill("anna@example.com")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(forgot.locator("[role=alert]")).to_have_text(
+        "Сервер сейчас не отправляет письма, поэтому прислать ссылку для смены пароля не получится. "
+        "Напишите администратору сервиса.")
+
+
 def test_v2_client_helpers(static_files: str, new_page: Callable) -> None:
     """The pure functions of the v2 features, run in the browser."""
     page = new_page()
     page.goto(static_files + "/")
     results = page.evaluate("""async () => {
         const n = await import("/static/telegram-nick.js");
+        const r = await import("/static/password-reset.js");
         const t = await import("/static/server-messages.js");
+        const wait = (s) => t.translate(`Request was throttled. Expected available in ${s} seconds.`);
         return {
             urls: ["@boris_partner", "", null, "boris_partner", "@bad", "@" + "x".repeat(33)]
                 .map(n.telegramUrl),
+            links: ["/password-reset/Mg/abc-123", "/password-reset/Mg/abc-123/", "/",
+                    "/password-reset/Mg", "/password-reset/%E0/x"].map(r.resetLinkFromPath),
+            waits: [1, 42, 61, 3600, 7200].map(wait),
             nick: t.translate("Enter a Telegram username: @ and 5 to 32 letters, digits or underscores."),
         };
     }""")
     assert results == {
         "urls": ["https://t.me/boris_partner", None, None, None, None, None],
+        "links": [{"uid": "Mg", "token": "abc-123"}, {"uid": "Mg", "token": "abc-123"},
+                  None, None, None],
+        "waits": [f"Слишком много попыток. Попробуйте снова через {w}." for w in
+                  ("1 секунду", "42 секунды", "2 минуты", "60 минут", "2 часа")],
         "nick": NICK_RULE,
     }
 

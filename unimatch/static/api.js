@@ -186,6 +186,16 @@ export const api = {
     tokens.clear();
     await send("POST", v2("api/token/blacklist/")).catch(() => {});
   },
+  /** Ask for a reset link by mail; the answer is the same whether or not
+   *  an account has the address. */
+  requestPasswordReset: (email) => send("POST", v2("api/auth/users/reset_password/"), { email }),
+  /** Set a new password with a mailed link. The server ends every session
+   *  of the account, so this tab's goes too. */
+  async confirmPasswordReset(uid, token, newPassword) {
+    await send("POST", v2("api/auth/users/reset_password_confirm/"),
+      { uid, token, new_password: newPassword });
+    tokens.clear();
+  },
 
   // Authenticated.
   me: () => authed("GET", v2("api/auth/users/me/")),
