@@ -49,10 +49,8 @@ async def user_for_access_token(store: Store, tokens: TokenService, token: objec
 
 def _current(claims: dict, user: dict) -> bool:
     """Whether a token was issued after the user's sessions last ended (a
-    password reset ends them all). ``iat`` is whole seconds, so a token of
-    the reset's own second counts as after it: a log-in right after a reset
-    must not get tokens that are refused at once."""
-    return claims["iat"] >= int(user.get("tokens_after", 0))
+    password reset ends them all)."""
+    return claims["iat"] >= user.get("tokens_after", 0)
 
 
 async def rotate(store: Store, tokens: TokenService, data: dict) -> dict:
