@@ -141,9 +141,21 @@ def smtp() -> Iterator[Mailbox]:
         yield box
     finally:
         asyncio.run_coroutine_threadsafe(box.stop(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(_end_sessions(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+async def _end_sessions() -> None:
+    """Close the connections a server under test still holds open (its mail
+    sender keeps one between batches): stopping the SMTP server only stops
+    it listening, and a session left in a closed loop leaks its socket."""
+    sessions = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in sessions:
+        task.cancel()
+    await asyncio.gather(*sessions, return_exceptions=True)
+    await asyncio.sleep(0)  # the transports close on the loop's next turn
 
 
 def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:
