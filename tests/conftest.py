@@ -30,7 +30,8 @@ from unimatch.store import Store, ferretdb
 from unimatch.store.engines import ENGINES, available
 from unimatch.wiring import build_realtime, build_services
 
-pytest_plugins = ["offline"]
+# browser_support: the browser tests' fixtures (Chromium, pages, servers, SMTP).
+pytest_plugins = ["offline", "browser_support"]
 
 TEST_BOT_TOKEN = "123456:TEST-token"
 # Where Telegram is when a test sets a token but starts no fake: a loopback

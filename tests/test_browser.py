@@ -1,20 +1,23 @@
 """The browser client in a real browser: Debian's Chromium driven by
 Playwright, against ``server.py`` running as a subprocess on its own
-database. Failed tests leave screenshots and server logs in test-artifacts/."""
+database. Failed tests leave screenshots and server logs in test-artifacts/.
+The fixtures (``browser``, ``new_page``, ``serve``, ``smtp``) are in
+browser_support.py."""
 
 import asyncio
 import concurrent.futures
 import datetime as dt
 import http.server
-import os
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, save_failure_artifacts
-from harness import REPO
-from playwright.sync_api import expect, sync_playwright
+from browser_support import TIMEOUT, wait_for_mail
+from harness import REPO, ServerProcess
+from playwright.sync_api import Page, expect
+from smtp_mailbox import Mailbox
 
 from unimatch.store import Store
 from unimatch.telegram.login import sign_login
@@ -23,7 +26,6 @@ from unimatch.telegram.login import sign_login
 # tests on every engine.
 pytestmark = pytest.mark.first_lane
 
-TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
 ROUND_TIMEOUT = 20_000  # ms; the server polls for finished rounds every second
 PASSWORD = "Весенний-ветер-42"
 BOT_TOKEN = "424242:browser-test-token"
@@ -31,37 +33,6 @@ OFFLINE_TEXT = "Нет соединения, переподключаемся…
 
 
 # --------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module. Never a downloaded browser: CI installs
-    Debian's (.ci/run), and without it these tests fail rather than skip."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
-                    "to run the browser tests; .ci/run does this on CI")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def servers():
-    started = []
-    yield started
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def serve(servers, start_server):
-    """Start ``server.py`` on a fresh database; call it once per test."""
-    def start(extra_args=(), env=None):
-        server = start_server(*extra_args, env=env)
-        servers.append(server)
-        return server
-    return start
-
 
 class StaticFiles(http.server.SimpleHTTPRequestHandler):
     """``unimatch/static/`` at ``/static/`` as server.py maps it (without the
@@ -103,48 +74,21 @@ def static_files():
     thread.join()
 
 
-@pytest.fixture
-def new_page(browser, servers, request):
-    """``new_page(**context_options)``: a page in a fresh browser context (its
-    own localStorage, like another person's phone). Requests leaving the
-    test server are refused and recorded in ``page.external_requests``;
-    uncaught script errors and Content-Security-Policy violations fail the
-    test."""
-    contexts, pages, script_errors, csp_violations = [], [], [], []
-
-    def make(**options):
-        context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
-        context.set_default_timeout(TIMEOUT)
-        contexts.append(context)
-        page = context.new_page()
-        page.external_requests = []
-
-        def refuse(route):
-            page.external_requests.append(route.request.url)
-            route.abort()
-        context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)"), refuse)
-        page.on("pageerror", lambda error: script_errors.append(str(error)))
-        # Chromium reports each request or script the policy refused on the console.
-        page.on("console", lambda message: csp_violations.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        pages.append(page)
-        return page
-
-    failed_before = request.session.testsfailed
-    yield make
-    if request.session.testsfailed > failed_before:
-        save_failure_artifacts(request.node.name, pages, servers)
-    for context in contexts:
-        context.close()
-    assert not script_errors, f"uncaught errors in the page: {script_errors}"
-    assert not csp_violations, f"refused by the page's security policy: {csp_violations}"
-
-
 # --------------------------------------------------------------- helpers
 
-def stored_tokens(page) -> dict:
-    return page.evaluate("""() => ({access: localStorage.getItem("unimatch.access"),
-                                    refresh: localStorage.getItem("unimatch.refresh")})""")
+def stored_tokens(page: Page) -> dict:
+    """The page's session: the access token it keeps in localStorage, and
+    the refresh token in the server's HttpOnly cookie (which the browser
+    shows a test, never the page's script)."""
+    cookies = page.context.cookies()
+    return {"access": page.evaluate('() => localStorage.getItem("unimatch.access")'),
+            "refresh": next((c["value"] for c in cookies if c["name"] == "refresh_token"), None)}
+
+
+def give_refresh_cookie(page: Page, refresh: str) -> None:
+    """The refresh cookie as a v2 login sets it, holding ``refresh``."""
+    page.context.add_cookies([{"name": "refresh_token", "value": refresh, "domain": "127.0.0.1",
+                               "path": "/v2", "httpOnly": True, "secure": True, "sameSite": "Lax"}])
 
 
 def wait_until_live(page, authenticated=False, timeout=TIMEOUT):
@@ -401,10 +345,8 @@ def test_expired_access_token_is_refreshed_then_session_end_shows_log_in(serve, 
     # A stale access token and a good refresh token: REST and the socket both
     # get refused, one refresh serves them both (rotation would log us out
     # if two ran), and the new pair is stored.
-    page.evaluate("""([refresh]) => {
-        localStorage.setItem("unimatch.access", "stale.access.token");
-        localStorage.setItem("unimatch.refresh", refresh);
-    }""", [tokens["refresh"]])
+    page.evaluate("""() => localStorage.setItem("unimatch.access", "stale.access.token")""")
+    give_refresh_cookie(page, tokens["refresh"])
     page.reload()
     expect(page.get_by_role("heading", name="Привет, Ева!")).to_be_visible()
     wait_until_live(page, authenticated=True)
@@ -420,7 +362,10 @@ def test_expired_access_token_is_refreshed_then_session_end_shows_log_in(serve, 
     page.reload()
     expect(page.get_by_role("heading", name="Вход")).to_be_visible()
     expect(page.locator("#login-form [role=alert]")).to_have_text("Сессия истекла, войдите снова.")
-    assert stored_tokens(page) == {"access": None, "refresh": None}
+    # Script cannot clear an HttpOnly cookie: it keeps the revoked token,
+    # which the server refuses, until the next log-in replaces it.
+    assert stored_tokens(page) == {"access": None, "refresh": fresh["refresh"]}
+    assert server.request("POST", "/api/token/refresh/", {"refresh": fresh["refresh"]})[0] == 401
     wait_until_live(page)  # anonymous again: ticks only
 
 
@@ -507,6 +452,240 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
     expect(section.locator('[data-role="tg-unconfigured"]')).to_contain_text("настроит бота")
     expect(section.locator("script")).to_have_count(0)
     assert page.external_requests == []
+
+
+# --------------------------------------------------------------- v2: Telegram nick, password reset
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+NICK_RULE = ("Ник в Telegram: @ и от 5 до 32 латинских букв, цифр или знаков подчёркивания, "
+             "например @ivan_petrov.")
+MAIL_FROM = "noreply@unimatch.test"
+
+
+def v2_register(server: ServerProcess, email: str, password: str, **fields: object) -> dict:
+    status, body = server.request("POST", "/v2/api/register/",
+                                  {"email": email, "password": password, **fields})
+    assert status == 201, body
+    return body
+
+
+def fits_width(page: Page, width: int) -> None:
+    """Nothing on the page scrolls sideways."""
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
+                                                               new_page: Callable) -> None:
+    server = serve()
+    anna = server.register("anna@example.com", PASSWORD, first_name="Анна", last_name="Иванова",
+                           birth="20-05-2001")
+    v2_register(server, "boris@example.com", "Partner-pass-42", first_name="Борис",
+                last_name="Партнёров", tg_link="@boris_partner")
+
+    page = new_page()
+    page.goto(server.url + "/")
+    log_in(page, "anna@example.com", PASSWORD)
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    profile = page.locator("#profile-form")
+    nick = profile.get_by_label("Ник в Telegram")
+    expect(nick).to_have_value("")
+    expect(profile.get_by_label("Дата рождения")).to_have_value("2001-05-20")
+
+    # The server's rule, checked before anything is sent.
+    nick.fill("anna")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(nick).to_have_accessible_description(
+        "Его увидит ваша пара и сможет написать вам в Telegram. " + NICK_RULE)
+    expect(nick).to_have_attribute("aria-invalid", "true")
+    expect(nick).to_be_focused()
+    # The server's own field errors stand next to their field, in Russian,
+    # and nothing is saved.
+    nick.fill("@anna_ivanova")
+    profile.get_by_label("Дата рождения").fill("2999-01-01")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator("#profile-birth-error")).to_have_text(
+        "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня.")
+    expect(profile.get_by_label("Дата рождения")).to_be_focused()
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=anna["access"])
+    assert (me["tg_link"], me["birth"]) == (None, "2001-05-20")
+
+    # Saved: the nick, and the birth date removed (v2 refuses an empty one).
+    profile.get_by_label("Дата рождения").fill("")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator('[data-role="saved"]')).to_have_text("Профиль сохранён.")
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=anna["access"])
+    assert (me["tg_link"], me["birth"]) == ("@anna_ivanova", None)
+    status, v1_me = server.request("GET", "/auth/users/me/", token=anna["access"])
+    assert status == 200 and "tg_link" not in v1_me, "v1 answers do not change"
+    page.reload()
+    expect(page.locator("#profile-form").get_by_label("Ник в Telegram")).to_have_value("@anna_ivanova")
+    expect(page.locator("#profile-form").get_by_label("Дата рождения")).to_have_value("")
+
+    # Boris watches on his phone while the round pairs them.
+    phone = new_page(**PHONE)
+    phone.goto(server.url + "/")
+    log_in(phone, "boris@example.com", "Partner-pass-42")
+    expect(phone.get_by_role("heading", name="Привет, Борис!")).to_be_visible()
+    wait_until_live(page, authenticated=True)
+    wait_until_live(phone, authenticated=True)
+    assert server.run_round()["pairs"] == 1
+
+    # The alert shows the card at once; the nick follows from the REST API.
+    card = page.locator("#current-match .match.is-new")
+    expect(card.locator(".match-name")).to_have_text("Борис Партнёров", timeout=ROUND_TIMEOUT)
+    link = card.get_by_role("link", name="Telegram: @boris_partner")
+    expect(link).to_have_attribute("href", "https://t.me/boris_partner")
+    expect(link).to_have_attribute("target", "_blank")
+    phone_card = phone.locator("#current-match .match.is-new")
+    expect(phone_card.get_by_role("link", name="Telegram: @anna_ivanova")).to_have_attribute(
+        "href", "https://t.me/anna_ivanova", timeout=ROUND_TIMEOUT)
+    expect(phone_card.get_by_role("link", name="anna@example.com")).to_be_in_viewport()
+    fits_width(phone, 390)
+    page.reload()
+    expect(page.locator("#current-match .match-telegram")).to_have_attribute(
+        "href", "https://t.me/boris_partner")
+
+    # An empty nick removes it, and the partner's card has no link.
+    nick = page.locator("#profile-form").get_by_label("Ник в Telegram")
+    nick.fill("")
+    page.locator("#profile-form").get_by_role("button", name="Сохранить профиль").click()
+    expect(page.locator('#profile-form [data-role="saved"]')).to_have_text("Профиль сохранён.")
+    phone.reload()
+    expect(phone.locator("#current-match .match-name")).to_have_text(["Анна Иванова"])
+    expect(phone.locator("#current-match .match-telegram")).to_have_count(0)
+    assert page.external_requests == [] and phone.external_requests == []
+
+
+def test_forgotten_password_through_the_mailed_link(serve: Callable, new_page: Callable,
+                                                    smtp: Mailbox) -> None:
+    server = serve(extra_args=["--smtp-url", smtp.url, "--mail-from", MAIL_FROM])
+    server.register("anna@example.com", PASSWORD, first_name="Анна")
+
+    # On a phone: "Забыли пароль?" under the log-in form, the address carried over.
+    page = new_page(**PHONE)
+    page.goto(server.url + "/")
+    login = page.locator("#login-form")
+    login.get_by_label("Email").fill("anna@example.com")
+    login.get_by_role("button", name="Забыли пароль?").click()
+    expect(page.get_by_role("heading", name="Восстановление пароля")).to_be_focused()
+    forgot = page.locator("#forgot-form")
+    email = forgot.get_by_label("Email")
+    expect(email).to_have_value("anna@example.com")
+    fits_width(page, 390)
+    email.fill("anna@")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(email).to_have_accessible_description("Введите корректный email, например name@example.com.")
+    expect(email).to_be_focused()
+    email.fill("anna@example.com")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    sent = page.locator('#forgot-section [data-role="sent"]')
+    expect(sent).to_have_text("Если anna@example.com — адрес аккаунта UniMatch, на него ушло письмо "
+                              "со ссылкой для смены пароля. Проверьте почту, в том числе папку «Спам».")
+    expect(sent).to_be_focused()
+
+    # The mail links to the server's own page (no --web-client-url).
+    mail = wait_for_mail(smtp, "anna@example.com")
+    path = mail.reset_path()
+    assert f"{server.url}{path}" in mail.text
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", name="Новый пароль")).to_be_visible()
+    reset = page.locator("#reset-form")
+    fits_width(page, 390)
+
+    # Mismatched passwords are caught at once; the server's rules come back
+    # next to the field, in Russian.
+    reset.get_by_label("Новый пароль").fill("new-secret-77")
+    reset.get_by_label("Пароль ещё раз").fill("new-secret-78")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.get_by_label("Пароль ещё раз")).to_have_accessible_description("Пароли не совпадают.")
+    reset.get_by_label("Новый пароль").fill("123456789")
+    reset.get_by_label("Пароль ещё раз").fill("123456789")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.locator("#reset-password-error")).to_contain_text(
+        "Пароль не может состоять только из цифр.")
+    expect(reset.get_by_label("Новый пароль")).to_be_focused()
+
+    reset.get_by_label("Новый пароль").fill("new-secret-77")
+    reset.get_by_label("Пароль ещё раз").fill("new-secret-77")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(login.locator('[data-role="form-note"]')).to_have_text(
+        "Пароль изменён. Войдите с новым паролем.")
+    expect(page.get_by_role("heading", name="Вход")).to_be_focused()
+    assert page.evaluate("location.pathname") == "/", "a reload must not bring the spent link back"
+    log_in(page, "anna@example.com", PASSWORD)
+    expect(login.locator("[role=alert]")).to_have_text("Неверный email или пароль")
+    log_in(page, "anna@example.com", "new-secret-77")
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    fits_width(page, 390)
+
+    # On a desktop the spent link says so and offers a new one; three mails
+    # an hour per address, then the wait is given in plain words.
+    desktop = new_page()
+    desktop.goto(server.url + path)
+    reset = desktop.locator("#reset-form")
+    reset.get_by_label("Новый пароль").fill("third-secret-99")
+    reset.get_by_label("Пароль ещё раз").fill("third-secret-99")
+    reset.get_by_role("button", name="Сохранить пароль").click()
+    expect(reset.locator("[role=alert]")).to_have_text(
+        "Ссылка для смены пароля устарела или уже использована. Запросите новую.")
+    for attempt in range(3):
+        if attempt:
+            desktop.locator("#forgot-section").get_by_role("button", name="Войти").click()
+            desktop.locator("#login-form").get_by_role("button", name="Забыли пароль?").click()
+        else:
+            desktop.get_by_role("button", name="Запросить новую").click()
+        forgot = desktop.locator("#forgot-form")
+        forgot.get_by_label("Email").fill("Anna@Example.com")
+        forgot.get_by_role("button", name="Прислать ссылку").click()
+        if attempt < 2:
+            expect(desktop.locator('#forgot-section [data-role="sent"]')).to_be_visible()
+    expect(forgot.locator("[role=alert]")).to_have_text(
+        re.compile(r"^Слишком много попыток\. Попробуйте снова через \d+ минут[уы]?\.$"))
+    assert len(wait_for_mail(smtp, "anna@example.com", 3).recipients) == 1
+    assert page.external_requests == [] and desktop.external_requests == []
+
+
+def test_forgotten_password_without_mail_says_so(serve: Callable, new_page: Callable) -> None:
+    server = serve()
+    page = new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Забыли пароль?").click()
+    forgot = page.locator("#forgot-form")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(forgot.get_by_label("Email")).to_have_accessible_description("Введите email.")
+    forgot.get_by_label("Email").fill("anna@example.com")
+    forgot.get_by_role("button", name="Прислать ссылку").click()
+    expect(forgot.locator("[role=alert]")).to_have_text(
+        "Сервер сейчас не отправляет письма, поэтому прислать ссылку для смены пароля не получится. "
+        "Напишите администратору сервиса.")
+
+
+def test_v2_client_helpers(static_files: str, new_page: Callable) -> None:
+    """The pure functions of the v2 features, run in the browser."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const n = await import("/static/telegram-nick.js");
+        const r = await import("/static/password-reset.js");
+        const t = await import("/static/server-messages.js");
+        const wait = (s) => t.translate(`Request was throttled. Expected available in ${s} seconds.`);
+        return {
+            urls: ["@boris_partner", "", null, "boris_partner", "@bad", "@" + "x".repeat(33)]
+                .map(n.telegramUrl),
+            links: ["/password-reset/Mg/abc-123", "/password-reset/Mg/abc-123/", "/",
+                    "/password-reset/Mg", "/password-reset/%E0/x"].map(r.resetLinkFromPath),
+            waits: [1, 42, 61, 3600, 7200].map(wait),
+            nick: t.translate("Enter a Telegram username: @ and 5 to 32 letters, digits or underscores."),
+        };
+    }""")
+    assert results == {
+        "urls": ["https://t.me/boris_partner", None, None, None, None, None],
+        "links": [{"uid": "Mg", "token": "abc-123"}, {"uid": "Mg", "token": "abc-123"},
+                  None, None, None],
+        "waits": [f"Слишком много попыток. Попробуйте снова через {w}." for w in
+                  ("1 секунду", "42 секунды", "2 минуты", "60 минут", "2 часа")],
+        "nick": NICK_RULE,
+    }
 
 
 def test_client_helpers(static_files, new_page):

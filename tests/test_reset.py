@@ -95,6 +95,25 @@ async def test_the_mailed_link_sets_a_new_password_and_ends_every_session(
 
 
 @pytest.mark.gen_test(timeout=30)
+async def test_the_reset_ends_the_tokens_of_its_own_second_and_then_logs_in_work(
+        api, realtime, mailbox, clock):
+    """Tokens carry whole seconds; the reset's moment has a fraction."""
+    await api.register("ann@example.com", OLD)
+    uid, token = await _mailed_link(api, realtime, mailbox, "ann@example.com")
+    clock.advance(0.5)
+    before = await api.post("/api/token/", {"email": "ann@example.com", "password": OLD})
+    status, _ = await api.post(CONFIRM, _confirm(uid, token))
+    assert status == 200
+    assert clock.timestamp() % 1 == 0, "the answer came in the next second"
+    assert (await api.get("/auth/users/me/", token=before[1]["access"]))[0] == 401
+    assert (await api.post("/api/token/refresh/", {"refresh": before[1]["refresh"]}))[0] == 401
+    status, body = await api.post("/api/token/", {"email": "ann@example.com", "password": NEW})
+    assert status == 200
+    assert (await api.get("/auth/users/me/", token=body["access"]))[0] == 200
+    assert (await api.post("/api/token/refresh/", {"refresh": body["refresh"]}))[0] == 200
+
+
+@pytest.mark.gen_test(timeout=30)
 async def test_an_address_without_an_account_gets_the_same_answer_and_no_mail(
         api, store, realtime, mailbox):
     await store.users.create(email="tg_42@telegram.invalid", password_hash=NO_PASSWORD,

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import logging
+import math
 import string
 from urllib.parse import urlsplit
 
@@ -164,7 +165,14 @@ class PasswordReset:
                 "reset", f"{user_id}:{clean['token']}", issued + self.tokens.lifetime):
             raise FieldErrors({"token": [BAD_TOKEN]})
         hashed = await self.hasher.hash(clean["new_password"])
-        await self.store.users.set_password(user_id, hashed, self.clock.timestamp())
+        # Tokens carry whole seconds (iat): every token of the reset's own
+        # second is refused too, or one made by whoever else holds a session
+        # would outlive the reset. The answer waits for the next second, so
+        # the user's own log-in after it gets tokens that work.
+        ended = math.ceil(self.clock.timestamp())
+        await self.store.users.set_password(user_id, hashed, ended)
+        while (left := ended - self.clock.timestamp()) > 0:
+            await self.clock.sleep(left)
         logger.info("user %d set a new password with a reset link", user_id)
 
     def _link_base(self, own_origin: str) -> str:

@@ -16,16 +16,19 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # api.js after an upgrade. A module missing here still loads, but by its
 # bare URL, without that guarantee and without the preload.
 MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "format.js",
-           "forms.js", "landing.js", "match-board.js", "matches.js", "server-messages.js",
-           "socket.js", "telegram.js")
+           "forms.js", "landing.js", "match-board.js", "matches.js", "password-reset.js",
+           "server-messages.js", "socket.js", "telegram.js", "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script
 TELEGRAM_OAUTH = "https://oauth.telegram.org"  # the frame it puts on the page
 
 
 class PageHandler(BaseHandler):
-    """Renders ``templates/index.html``: asset URLs carry a content hash
-    (``static_url``) so browsers never run a stale script after an upgrade.
+    """Renders ``templates/index.html``, at ``/`` and at the reset links
+    mailed without a web client URL (``/password-reset/<uid>/<token>``,
+    which the page reads from its address). Asset URLs carry a content
+    hash (``static_url``) so browsers never run a stale script after an
+    upgrade.
 
     The page runs no script of its own but its modules: the one inline
     element, the import map, is allowed by its hash in the
@@ -42,7 +45,10 @@ class PageHandler(BaseHandler):
         # Telegram's login frame checks the Referer against the bot's domain,
         # so other sites get our origin (never a path); that is all they get.
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
-        self.render("index.html", bot_username=bot_username, importmap=importmap, modules=MODULES)
+        # The page speaks v2 wherever the server serves it (--v2-prefix).
+        v2_base = "/" + self.services.config.v2_prefix
+        self.render("index.html", bot_username=bot_username, v2_base=v2_base, importmap=importmap,
+                    modules=MODULES)
 
 
 def _policy(importmap: str, telegram: bool) -> str:

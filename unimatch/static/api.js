@@ -1,27 +1,44 @@
-// The REST client: JSON requests, the token pair in localStorage, and the
-// seed's refresh rule — on a 401, refresh once with the stored refresh token
-// (the server rotates it, so BOTH new tokens are stored) and retry; when the
-// refresh itself is refused, the session is over and the app shows the
-// log-in form.
+// The REST client: JSON requests and the session.
+//
+// The page speaks the service's v2 API, as the original web client does,
+// so that the refresh token never reaches script: it lives in an HttpOnly
+// cookie that the server sets at log-in and rotates at each refresh. A
+// script that runs in the page (the Telegram widget is a third party's)
+// can at most read the short-lived access token, kept in localStorage so
+// that every tab of the site shares it. On a 401 the page refreshes once,
+// with the cookie alone, and retries; when the refresh is refused the
+// session is over and the app shows the log-in form.
+//
+// Three calls stay on v1 paths (v1-only, so --v2-prefix "" leaves them
+// alone), for what v2 cannot do: registering (v1 names every bad field at
+// once, v2 gives one text for the first), linking Telegram to the account
+// (v2's tg-auth signs in instead) and removing the birth date (v2 refuses
+// an empty one). One store and one set of tokens serve both versions.
 
 const ACCESS_KEY = "unimatch.access";
-const REFRESH_KEY = "unimatch.refresh";
+// Where pages before the v2 session kept the refresh token.
+const LEGACY_REFRESH_KEY = "unimatch.refresh";
 
-/** The stored token pair. localStorage is shared by every tab of the site. */
+let v2Base = "/v2/";
+
+/** Where the server serves v2 (its --v2-prefix), as "/v2/" or "/". */
+export function useV2Base(base) {
+  v2Base = base.endsWith("/") ? base : `${base}/`;
+}
+
+const v2 = (path) => v2Base + path;
+
+/** The stored access token. localStorage is shared by every tab of the site. */
 export const tokens = {
   get access() { return localStorage.getItem(ACCESS_KEY); },
-  get refresh() { return localStorage.getItem(REFRESH_KEY); },
-  /** Both tokens at once: after a refresh the old refresh token is dead. */
-  save({ access, refresh }) {
-    localStorage.setItem(ACCESS_KEY, access);
-    localStorage.setItem(REFRESH_KEY, refresh);
-  },
-  clear() {
-    localStorage.removeItem(ACCESS_KEY);
-    localStorage.removeItem(REFRESH_KEY);
-  },
+  save(access) { localStorage.setItem(ACCESS_KEY, access); },
+  clear() { localStorage.removeItem(ACCESS_KEY); },
+  /** A refresh token left in localStorage by an older page is dropped
+   *  unused: the session now lives in the cookie, and the next refresh
+   *  without one asks the user to log in once more. */
+  dropLegacy() { localStorage.removeItem(LEGACY_REFRESH_KEY); },
   /** The localStorage key other tabs change when they log in or out. */
-  storageKey: REFRESH_KEY,
+  storageKey: ACCESS_KEY,
 };
 
 /** A failed request. `status` is 0 when the server could not be reached;
@@ -34,7 +51,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Raised when the refresh token is refused: the user must log in again. */
+/** Raised when the refresh is refused: the user must log in again. */
 export class SessionEnded extends ApiError {}
 
 const sessionListeners = new Set();
@@ -46,6 +63,10 @@ export function onSessionEnded(callback) {
 }
 
 function endSession() {
+  // The cookie cannot be cleared from here (HttpOnly); it holds a token the
+  // server refuses, and the next log-in replaces it. Asking the server to
+  // clear it could instead end another tab's session: that tab may have
+  // stored a fresh cookie meanwhile.
   tokens.clear();
   for (const callback of sessionListeners) callback();
 }
@@ -75,17 +96,17 @@ async function send(method, path, body, access) {
 
 let refreshing = null;
 
-/** Exchange the stored refresh token for a new pair. Resolves true when the
- *  stored tokens are fresh, false when there is no session any more.
+/** Get a new access token with the refresh cookie. Resolves true when the
+ *  stored access token is fresh, false when there is no session any more.
  *
- *  Single-flight: rotation blacklists the old refresh token, so two
- *  concurrent refreshes would make the second one fail and log the user
- *  out. Calls in this tab share one request, and a Web Lock (where the
- *  browser has one) serialises tabs; a tab that waited finds the token
- *  already rotated by the other and simply uses it. */
+ *  Calls in this tab share one request, and a Web Lock (where the browser
+ *  has one) serialises tabs: a tab that waited finds the token already
+ *  refreshed by the other and simply uses it. (The server also forgives
+ *  parallel refreshes with one cookie for a grace period; the lock saves
+ *  the extra requests and does not rely on it.) */
 export function refreshTokens() {
   if (!refreshing) {
-    const sent = tokens.refresh;
+    const sent = tokens.access;
     const run = () => rotate(sent);
     refreshing = (navigator.locks ? navigator.locks.request("unimatch-refresh", run) : run())
       .finally(() => { refreshing = null; });
@@ -93,17 +114,17 @@ export function refreshTokens() {
   return refreshing;
 }
 
-async function rotate(sentRefresh) {
-  const current = tokens.refresh;
-  if (!current) return false;
-  if (current !== sentRefresh) return true; // another tab rotated it meanwhile
+async function rotate(sentAccess) {
+  const current = tokens.access;
+  if (!current) return false; // logged out meanwhile
+  if (current !== sentAccess) return true; // another tab refreshed it meanwhile
   try {
-    tokens.save(await send("POST", "/api/token/refresh/", { refresh: current }));
+    tokens.save((await send("POST", v2("api/token/refresh/"))).access);
     return true;
   } catch (error) {
-    if (error.status === 0 || error.status >= 500) throw error; // not a verdict on the token
-    if (tokens.refresh !== current) return true; // rotated elsewhere while we asked
-    return false;
+    if (error.status === 0 || error.status >= 500) throw error; // not a verdict on the session
+    const now = tokens.access;
+    return Boolean(now) && now !== current; // refreshed elsewhere while we asked
   }
 }
 
@@ -139,34 +160,50 @@ async function authed(method, path, body) {
   }
 }
 
+/** v2's pairs answer as one list, newest round first: the board tells the
+ *  current round from the history itself, for REST and alerts alike. */
+function pairList({ current_pair: current, current_pairs: currentPairs, pairs }) {
+  return [...(currentPairs || (current ? [current] : [])), ...pairs];
+}
+
 /** Every endpoint the page uses, named for what it does. */
 export const api = {
   // Public.
-  countdown: () => send("GET", "/users/api/days-to-match/"),
-  allHobbies: () => send("GET", "/users/api/hobby/all/"),
+  countdown: () => send("GET", v2("api/days-to-match/")),
+  allHobbies: () => send("GET", v2("api/hobby/all/")),
+  /** Create the account; log in afterwards to start the session. v1's
+   *  answer also holds a token pair: it is dropped unused, so the refresh
+   *  token the page keeps is the one in the cookie. */
   async register(fields) {
-    const answer = await send("POST", "/users/api/register/", fields);
-    tokens.save(answer);
-    return answer.user;
+    await send("POST", "/users/api/register/", fields);
   },
   async logIn(email, password) {
-    tokens.save(await send("POST", "/api/token/", { email, password }));
+    tokens.save((await send("POST", v2("api/token/"), { email, password })).access);
   },
-  /** Revoke the refresh token and forget both. The local part always
-   *  happens, even when the server cannot be reached. */
+  /** Revoke the session and forget it. The local part always happens,
+   *  even when the server cannot be reached. */
   async logOut() {
-    const refresh = tokens.refresh;
     tokens.clear();
-    if (refresh) {
-      await send("POST", "/api/token/blacklist/", { refresh }).catch(() => {});
-    }
+    await send("POST", v2("api/token/blacklist/")).catch(() => {});
+  },
+  /** Ask for a reset link by mail; the answer is the same whether or not
+   *  an account has the address. */
+  requestPasswordReset: (email) => send("POST", v2("api/auth/users/reset_password/"), { email }),
+  /** Set a new password with a mailed link. The server ends every session
+   *  of the account, so this tab's goes too. */
+  async confirmPasswordReset(uid, token, newPassword) {
+    await send("POST", v2("api/auth/users/reset_password_confirm/"),
+      { uid, token, new_password: newPassword });
+    tokens.clear();
   },
 
   // Authenticated.
-  me: () => authed("GET", "/auth/users/me/"),
-  updateMe: (fields) => authed("PATCH", "/auth/users/me/", fields),
-  hobbyTotal: () => authed("GET", "/users/api/hobby/total/"),
-  saveHobbies: (ids) => authed("PATCH", "/users/api/hobby/", { hobby: ids }),
-  pairs: () => authed("GET", "/users/api/pairs/"),
+  me: () => authed("GET", v2("api/auth/users/me/")),
+  updateMe: (fields) => authed("PATCH", v2("api/auth/users/me/"), fields),
+  removeBirth: () => authed("PATCH", "/auth/users/me/", { birth: null }),
+  hobbyTotal: () => authed("GET", v2("api/hobby/total/")),
+  saveHobbies: (ids) => authed("PATCH", v2("api/hobby/"), { hobby: ids }),
+  pairs: async () => pairList(await authed("GET", v2("api/pairs/"))),
+  /** Link the Telegram account of a Login Widget payload to ours. */
   linkTelegram: (payload) => authed("POST", "/users/api/tg-auth/", payload),
 };

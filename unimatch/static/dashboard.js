@@ -3,13 +3,17 @@
 // button in the header.
 
 import { api, SessionEnded } from "./api.js";
-import { apiDateToInput, dateInputToApi, personName } from "./format.js";
+import { personName } from "./format.js";
 import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, flashSaved, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError,
 } from "./forms.js";
 import { describeError } from "./server-messages.js";
+import { isTelegramNick, NICK_RULE } from "./telegram-nick.js";
 import { TelegramLink } from "./telegram.js";
+
+// What <input type="date"> holds, and v2's birth: YYYY-MM-DD.
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -33,7 +37,9 @@ export class Dashboard {
     this.participationForm = $("#participation-form");
     this.activePair = $("#active-pair");
     this.hobbiesForm = $("#hobbies-form");
-    this.telegram = new TelegramLink($("#telegram-section"), botUsername, (user) => this.showUser(user));
+    // Linking answers with v1's user object; the page shows v2's, so it asks again.
+    this.telegram = new TelegramLink($("#telegram-section"), botUsername,
+      async () => this.showUser(await api.me()));
 
     onSubmit(this.profileForm, () => this.saveProfile());
     this.activePair.addEventListener("change", () => this.saveParticipation());
@@ -46,18 +52,14 @@ export class Dashboard {
     });
   }
 
-  /** Show the dashboard and load everything it shows. `user` is the user
-   *  object when the caller has it already (just registered); `focus` moves
-   *  the keyboard focus to the page title once loaded. */
-  async enter({ user = null, focus = false } = {}) {
+  /** Show the dashboard and load everything it shows; `focus` moves the
+   *  keyboard focus to the page title once loaded. */
+  async enter({ focus = false } = {}) {
     document.body.dataset.view = "dashboard";
     this.view.hidden = false;
     this.account.hidden = false;
-    if (user) this.showUser(user);
     try {
-      const [me, total, pairs] = await Promise.all([
-        user ? Promise.resolve(user) : api.me(), api.hobbyTotal(), api.pairs(),
-      ]);
+      const [me, total, pairs] = await Promise.all([api.me(), api.hobbyTotal(), api.pairs()]);
       this.showUser(me);
       renderHobbyChoices(this.hobbiesForm.querySelector('[data-role="hobby-choices"]'),
         total.all_tags, total.user_tags.map((h) => h.id), "my-hobby");
@@ -81,7 +83,7 @@ export class Dashboard {
     this.telegram.reset();
   }
 
-  /** Put the user object's fields on the page. */
+  /** Put the user object's fields (v2's) on the page. */
   showUser(user) {
     this.user = user;
     const name = personName(user);
@@ -91,7 +93,8 @@ export class Dashboard {
     const f = this.profileForm.elements;
     f.first_name.value = user.first_name || "";
     f.last_name.value = user.last_name || "";
-    f.birth.value = apiDateToInput(user.birth);
+    f.birth.value = ISO_DATE.test(user.birth || "") ? user.birth : "";
+    f.tg_link.value = user.tg_link || "";
     this.activePair.checked = user.is_active_pair !== false;
     this.telegram.render(user);
   }
@@ -111,18 +114,24 @@ export class Dashboard {
     const form = this.profileForm;
     clearErrors(form);
     const f = form.elements;
-    const birth = dateInputToApi(f.birth.value);
-    if (f.birth.value && !birth) {
-      showFieldError(form, "birth", ["Неверная дата."]);
-      return focusFirstInvalid(form);
-    }
+    const birth = f.birth.value;
+    const tgLink = f.tg_link.value.trim();
+    if (birth && !ISO_DATE.test(birth)) showFieldError(form, "birth", ["Неверная дата."]);
+    if (tgLink && !isTelegramNick(tgLink)) showFieldError(form, "tg_link", [NICK_RULE]);
+    if (form.querySelector('[aria-invalid="true"]')) return focusFirstInvalid(form);
+    const changes = {
+      first_name: f.first_name.value.trim(),
+      last_name: f.last_name.value.trim(),
+      tg_link: tgLink || null,
+    };
+    // v2 takes a new date but refuses an empty one; a date the user
+    // erased is removed through v1 (api.js), before the rest is saved.
+    if (birth) changes.birth = birth;
+    const removeBirth = !birth && Boolean(this.user.birth);
     await busy(form, async () => {
       try {
-        this.showUser(await api.updateMe({
-          first_name: f.first_name.value.trim(),
-          last_name: f.last_name.value.trim(),
-          birth,
-        }));
+        if (removeBirth) await api.removeBirth();
+        this.showUser(await api.updateMe(changes));
         flashSaved(form, "Профиль сохранён.");
       } catch (error) {
         if (!(error instanceof SessionEnded)) showApiError(form, error);
@@ -156,7 +165,6 @@ export class Dashboard {
     await busy(form, async () => {
       try {
         const ids = await api.saveHobbies(checkedIds(form, "hobby"));
-        this.user = { ...this.user, hobby: ids };
         flashSaved(form, ids.length ? "Интересы сохранены." : "Интересы сохранены: пока ни одного.");
       } catch (error) {
         if (!(error instanceof SessionEnded)) showApiError(form, error);

@@ -1,6 +1,6 @@
 // How the page writes things for a Russian reader: plural forms, people's
-// names, and dates (for display, and between <input type="date"> and the
-// API's DD-MM-YYYY).
+// names, and dates (for display, and between <input type="date"> and v1's
+// DD-MM-YYYY, which registering speaks; v2 takes the input's own form).
 
 /** The Russian plural form of `words` ([one, few, many]) for `n`. */
 export function plural(n, [one, few, many]) {

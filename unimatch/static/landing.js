@@ -1,6 +1,7 @@
-// The landing view, before log-in: the log-in form and the register form,
-// one at a time. The hobby list is public, so the register form offers it
-// before there is an account.
+// The landing view, before log-in: the log-in form, the register form, and
+// the two password reset forms (password-reset.js), one at a time. The
+// hobby list is public, so the register form offers it before there is an
+// account.
 
 import { api } from "./api.js";
 import { dateInputToApi } from "./format.js";
@@ -8,26 +9,38 @@ import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError, showFormError,
 } from "./forms.js";
+import { ForgotPasswordForm, NewPasswordForm } from "./password-reset.js";
 import { describeError } from "./server-messages.js";
 
 const $ = (selector) => document.querySelector(selector);
 
+// Each form's section, by the name its data-show-form buttons use.
+const SECTIONS = { login: "#login-section", register: "#register-section",
+  forgot: "#forgot-section", reset: "#reset-section" };
+
 export class Landing {
   /**
    * @param {object} hooks
-   * @param {(entry: {user?: object, focus: boolean}) => Promise<void>} hooks.onLoggedIn
-   *   the tokens are stored, after a log-in or (with the new `user`) a
-   *   registration; resolves once the dashboard has loaded, and the form
-   *   stays busy until then
+   * @param {(entry: {focus: boolean}) => Promise<void>} hooks.onLoggedIn
+   *   the session has started, after a log-in or a registration; resolves
+   *   once the dashboard has loaded, and the form stays busy until then
+   * @param {() => void} hooks.onPasswordChanged  a reset link set a new
+   *   password, which ended every session of the account
    */
-  constructor({ onLoggedIn }) {
+  constructor({ onLoggedIn, onPasswordChanged }) {
     this.onLoggedIn = onLoggedIn;
     this.view = $("#view-landing");
     this.pageTitle = $("#page-title");
-    this.loginSection = $("#login-section");
-    this.registerSection = $("#register-section");
+    this.sections = Object.fromEntries(
+      Object.entries(SECTIONS).map(([name, selector]) => [name, $(selector)]));
     this.loginForm = $("#login-form");
+    this.loginNote = this.loginForm.querySelector('[data-role="form-note"]');
     this.registerForm = $("#register-form");
+    this.forgot = new ForgotPasswordForm(this.sections.forgot);
+    this.newPassword = new NewPasswordForm($("#reset-form"), () => {
+      this.show({ note: "Пароль изменён. Войдите с новым паролем.", focus: true });
+      onPasswordChanged();
+    });
     this.hobbiesLoaded = false;
 
     onSubmit(this.loginForm, () => this.logIn());
@@ -43,15 +56,24 @@ export class Landing {
     return !this.view.hidden;
   }
 
-  /** Show the view with the log-in form: `message` says why (session
-   *  expired), `focus` moves the keyboard focus to the form's heading. */
-  show({ message = "", focus = false } = {}) {
+  /** Show the view with the log-in form: `message` says what went wrong
+   *  (session expired), `note` what went well (password changed), `focus`
+   *  moves the keyboard focus to the form's heading. With `resetLink`
+   *  ({uid, token} of a mailed link) the new-password form instead. */
+  show({ message = "", note = "", focus = false, resetLink = null } = {}) {
     document.body.dataset.view = "landing";
     this.view.hidden = false;
     this.pageTitle.textContent = "Знакомства по интересам, раз в неделю";
-    this.showForm("login", { focus });
+    if (resetLink) {
+      this.newPassword.use(resetLink);
+      this.showForm("reset", { focus });
+    } else {
+      this.showForm("login", { focus });
+    }
     clearErrors(this.loginForm);
     if (message) showFormError(this.loginForm, message);
+    this.loginNote.textContent = note;
+    this.loginNote.hidden = !note;
     this.loadHobbies();
   }
 
@@ -59,12 +81,15 @@ export class Landing {
     this.view.hidden = true;
   }
 
-  /** Show the log-in or the register form; `focus` moves the keyboard focus
-   *  to its heading, so a screen reader announces the switch. */
+  /** Show one of the forms; `focus` moves the keyboard focus to its
+   *  heading, so a screen reader announces the switch. */
   showForm(which, { focus = true } = {}) {
-    this.loginSection.hidden = which !== "login";
-    this.registerSection.hidden = which !== "register";
-    if (focus) $(which === "login" ? "#login-title" : "#register-title").focus();
+    for (const [name, section] of Object.entries(this.sections)) section.hidden = name !== which;
+    if (which === "forgot") this.forgot.reset(this.loginForm.elements.email.value.trim());
+    // Away from the new-password form, the address is no longer the
+    // mailed link's: a reload must not bring back a form for a spent link.
+    if (which !== "reset" && location.pathname !== "/") history.replaceState(null, "", "/");
+    if (focus) this.sections[which].querySelector("h2").focus();
   }
 
   /** @private The register form's hobby choices, fetched once. */
@@ -83,6 +108,7 @@ export class Landing {
   async logIn() {
     const form = this.loginForm;
     clearErrors(form);
+    this.loginNote.hidden = true;
     const email = form.elements.email.value.trim();
     const password = form.elements.password.value;
     if (!email) showFieldError(form, "email", ["Введите email."]);
@@ -127,15 +153,23 @@ export class Landing {
       return focusFirstInvalid(form);
     }
     await busy(form, async () => {
-      let user;
       try {
-        user = await api.register(fields);
+        await api.register(fields);
       } catch (error) {
         showApiError(form, error);
         return;
       }
       form.reset();
-      await this.onLoggedIn({ user, focus: true });
+      try {
+        await api.logIn(fields.email, fields.password);
+      } catch (error) {
+        // The account exists: registering again would only say so.
+        this.showForm("login");
+        this.loginForm.elements.email.value = fields.email;
+        showFormError(this.loginForm, `Аккаунт создан, но войти не получилось. ${describeError(error)}`);
+        return;
+      }
+      await this.onLoggedIn({ focus: true });
     });
   }
 }

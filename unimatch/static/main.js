@@ -4,17 +4,22 @@
 // (api.js) and the WebSocket (socket.js), so it doubles as an example for
 // other client teams.
 //
-// Two views share the page: the landing view (log in / register,
-// landing.js) and the dashboard (match, history, profile, hobbies,
-// Telegram, dashboard.js). The countdown is on both.
+// Two views share the page: the landing view (log in / register / reset
+// the password, landing.js) and the dashboard (match, history, profile,
+// hobbies, Telegram, dashboard.js). The countdown is on both. A mailed
+// reset link (/password-reset/<uid>/<token>) opens the page on the
+// new-password form.
 
-import { api, onSessionEnded, refreshTokens, tokens } from "./api.js";
+import { api, onSessionEnded, refreshTokens, tokens, useV2Base } from "./api.js";
 import { ConnectionStatus } from "./connection-status.js";
 import { Countdown } from "./countdown.js";
 import { Dashboard } from "./dashboard.js";
 import { Landing } from "./landing.js";
 import { MatchBoard } from "./match-board.js";
+import { resetLinkFromPath } from "./password-reset.js";
 import { LiveSocket } from "./socket.js";
+
+useV2Base(document.body.dataset.v2Base || "/v2/");
 
 const countdown = new Countdown(document.querySelector("#countdown"));
 const connection = new ConnectionStatus(document.querySelector("#connection"));
@@ -38,6 +43,8 @@ const landing = new Landing({
     socket.restart(); // re-authenticate the socket as this user
     return enterDashboard(entry);
   },
+  // The reset ended every session of the account, this tab's included.
+  onPasswordChanged: () => socket.restart(),
 });
 
 const dashboard = new Dashboard({
@@ -83,7 +90,7 @@ function handleSocketMessage(message) {
     case "match":
       // Kept even while the dashboard is still loading: it merges what it
       // fetches with what arrived meanwhile.
-      if (tokens.access) matches.receive(message.pairs || []);
+      if (tokens.access) matches.alerted(message.pairs || []);
       break;
     default:
       break; // unknown types are ignored, so the server can add new ones
@@ -94,12 +101,14 @@ function handleSocketMessage(message) {
 
 function start() {
   onSessionEnded(sessionEnded);
+  tokens.dropLegacy();
 
   // Another tab logged in or out: follow it, so the tabs never disagree on
-  // who is logged in (they share the tokens in localStorage).
+  // who is logged in (they share the access token in localStorage, and the
+  // refresh cookie).
   window.addEventListener("storage", (event) => {
     if (event.key !== tokens.storageKey && event.key !== null) return;
-    const loggedIn = Boolean(tokens.refresh);
+    const loggedIn = Boolean(tokens.access);
     if (loggedIn && !dashboard.user) {
       enterDashboard();
       socket.restart();
@@ -123,7 +132,12 @@ function start() {
     }
   }, 2000);
 
-  if (tokens.access) {
+  // A reset link shows its form even to a logged-in user: the link may be
+  // for another account, and the form needs no session.
+  const resetLink = resetLinkFromPath(location.pathname);
+  if (resetLink) {
+    showLanding({ resetLink });
+  } else if (tokens.access) {
     enterDashboard();
   } else {
     showLanding();

@@ -8,6 +8,9 @@ import { personName } from "./format.js";
 import { mergePairs, renderPairs } from "./matches.js";
 
 const PAGE_TITLE = "UniMatch — знакомства по интересам";
+// Every open page gets its alert in the same second: each asks the API
+// again at a random moment within this spread (ms), not all at once.
+const REFETCH_SPREAD = 3000;
 
 export class MatchBoard {
   /** Works on #current-match, #history, #history-empty and #match-announcer. */
@@ -18,6 +21,7 @@ export class MatchBoard {
       historyEmptyEl: document.querySelector("#history-empty"),
     };
     this.announcer = document.querySelector("#match-announcer");
+    this.refetchTimer = null;
     this.forget();
     // A match that arrived in a background tab marks the tab's title.
     document.addEventListener("visibilitychange", () => {
@@ -36,6 +40,7 @@ export class MatchBoard {
 
   /** Forget every pair and empty the sections (on log-out). */
   clear() {
+    clearTimeout(this.refetchTimer);
     this.forget();
     // Nothing of the previous user may flash up when the next one logs in.
     this.el.currentEl.replaceChildren();
@@ -43,8 +48,8 @@ export class MatchBoard {
     this.announcer.textContent = "";
   }
 
-  /** The pairs from `GET /users/api/pairs/`, merged with any that arrived
-   *  live while they were being fetched. */
+  /** The pairs from the REST API, merged with any that arrived live while
+   *  they were being fetched. */
   load(pairs) {
     this.pairs = mergePairs(this.pairs, pairs);
     this.loaded = true;
@@ -63,6 +68,14 @@ export class MatchBoard {
       this.announcer.textContent = `Новая пара! Знакомьтесь: ${names}.`;
       if (document.hidden) document.title = "★ Новая пара — UniMatch";
     }
+  }
+
+  /** A socket alert: its pairs are shown at once, then fetched from the
+   *  REST API, whose items also carry the partner's Telegram. */
+  alerted(pairs) {
+    this.receive(pairs);
+    clearTimeout(this.refetchTimer);
+    this.refetchTimer = setTimeout(() => this.reload(), Math.random() * REFETCH_SPREAD);
   }
 
   /** The socket was accepted as this user (again). */

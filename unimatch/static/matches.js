@@ -1,11 +1,13 @@
-// The current match and the history, from `GET /users/api/pairs/` and the
-// socket's match alerts. Both have the same item shape:
-// {id, partner: {id, first_name, last_name, email}, created_at, common_hobbies}.
+// The current match and the history, from the REST API's pairs and the
+// socket's match alerts. Both have the item shape
+// {id, partner: {id, first_name, last_name, email}, created_at, round, common_hobbies};
+// REST's partner also has `tg_link` (alerts lack it: match-board.js fetches it).
 //
-// The current match is every entry sharing the newest `created_at` (a trio
-// gives two entries, one per partner); the history is the rest.
+// The current match is every entry of the newest round (a trio gives two
+// entries, one per partner); the history is the rest.
 
 import { formatDay, personName } from "./format.js";
+import { telegramUrl } from "./telegram-nick.js";
 
 /** Which round an item belongs to. The contract only gives the date, so two
  *  rounds on one day look like one; should the server add the round number
@@ -54,6 +56,18 @@ function matchCard(pair, isNew) {
   email.href = `mailto:${pair.partner.email}`;
   email.textContent = pair.partner.email;
   card.append(email);
+
+  const telegram = telegramUrl(pair.partner.tg_link);
+  if (telegram) {
+    const link = document.createElement("a");
+    link.className = "match-telegram";
+    link.href = telegram;
+    // A new tab: this page stays open for the next round's alert.
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = `Telegram: ${pair.partner.tg_link}`;
+    card.append(link);
+  }
 
   const common = pair.common_hobbies || [];
   card.append(text("p", "match-common", common.length

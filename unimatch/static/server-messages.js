@@ -4,6 +4,11 @@
 // "something went wrong".
 
 import { plural } from "./format.js";
+import { NICK_RULE } from "./telegram-nick.js";
+
+// v2's reset confirmation names a bad link this way; the reader needs to
+// know what to do about it.
+const DEAD_LINK = "Ссылка для смены пароля устарела или уже использована. Запросите новую.";
 
 const EXACT = {
   "user with this email already exists.": "Пользователь с таким email уже существует.",
@@ -19,11 +24,21 @@ const EXACT = {
   "The password is too similar to the last name.": "Пароль слишком похож на фамилию.",
   "Date has wrong format. Use one of these formats instead: DD-MM-YYYY.":
     "Неверная дата: нужен формат ДД-ММ-ГГГГ.",
+  "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.":
+    "Неверная дата: нужен формат ГГГГ-ММ-ДД.",
+  "Enter a Telegram username: @ and 5 to 32 letters, digits or underscores.": NICK_RULE,
   "No active account found with the given credentials": "Неверный email или пароль",
   "Authentication credentials were not provided.": "Войдите, чтобы продолжить.",
   "Given token not valid for any token type": "Сессия истекла, войдите снова.",
   "Token is invalid or expired": "Сессия истекла, войдите снова.",
   "Token is blacklisted": "Сессия завершена, войдите снова.",
+  "Необходимо пройти авторизацию": "Сессия истекла, войдите снова.",
+  "Неверный идентификатор пользователя или пользователь не существует.": DEAD_LINK,
+  "Неверный токен для данного пользователя.": DEAD_LINK,
+  "This server is not set up to send mail.":
+    "Сервер сейчас не отправляет письма, поэтому прислать ссылку для смены пароля не получится. "
+    + "Напишите администратору сервиса.",
+  "Requests from this origin are not allowed here.": "Запрос с чужого сайта отклонён.",
   "Service temporarily unavailable, try again later.":
     "Сервис временно недоступен, попробуйте чуть позже.",
   "A server error occurred.": "Ошибка на сервере, попробуйте чуть позже.",
@@ -37,6 +52,19 @@ const EXACT = {
 /** "4 символов", as in "не меньше 4 символов" (`n` as the regex found it). */
 const characters = (n) => `${n} ${plural(+n, ["символа", "символов", "символов"])}`;
 
+/** "5 минут", as in "через 5 минут", for a wait of `seconds`: rounded up
+ *  to the unit a person would use. */
+function waitFor(seconds) {
+  const s = Math.max(1, +seconds);
+  if (s < 60) return `${s} ${plural(s, ["секунду", "секунды", "секунд"])}`;
+  if (s < 90 * 60) {
+    const m = Math.ceil(s / 60);
+    return `${m} ${plural(m, ["минуту", "минуты", "минут"])}`;
+  }
+  const h = Math.ceil(s / 3600);
+  return `${h} ${plural(h, ["час", "часа", "часов"])}`;
+}
+
 const PATTERNS = [
   [/^This password is too short\. It must contain at least (\d+) characters?\.$/,
     (n) => `Пароль слишком короткий: нужно не меньше ${characters(n)}.`],
@@ -45,6 +73,10 @@ const PATTERNS = [
   [/^Invalid pk "(.+)" - object does not exist\.$/,
     () => "Такого интереса больше нет — обновите страницу и выберите снова."],
   [/^Request body is too large/, () => "Слишком большой запрос."],
+  [/^Request was throttled\. Expected available in (\d+) seconds?\.$/,
+    (n) => `Слишком много попыток. Попробуйте снова через ${waitFor(n)}.`],
+  [/^Date must be between .+ and today\.$/,
+    () => "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня."],
 ];
 
 /** `message` in Russian where we know it, otherwise unchanged. */

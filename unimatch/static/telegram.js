@@ -15,7 +15,7 @@ export class TelegramLink {
    * @param {HTMLElement} section  holds [data-role="tg-status"], [data-role="tg-widget"],
    *   [data-role="tg-message"] and [data-role="tg-unconfigured"]
    * @param {string} botUsername  empty when the server has no bot
-   * @param {(user: object) => void} onLinked  called with the updated user
+   * @param {() => Promise<void>} onLinked  called once linked, to show the updated user
    */
   constructor(section, botUsername, onLinked) {
     this.section = section;
@@ -66,12 +66,17 @@ export class TelegramLink {
     message.classList.remove("is-error");
     message.textContent = "Привязываем Telegram…";
     try {
-      const { user } = await api.linkTelegram(telegramUser);
-      message.textContent = "Готово: Telegram привязан.";
-      this.onLinked(user);
+      await api.linkTelegram(telegramUser);
     } catch (error) {
       message.classList.add("is-error");
       message.textContent = describeError(error);
+      return;
+    }
+    message.textContent = "Готово: Telegram привязан.";
+    try {
+      await this.onLinked();
+    } catch {
+      // Linked all the same; the status line catches up on the next load.
     }
   }
 }
