@@ -14,7 +14,7 @@ from unimatch.handlers.accounts import (
     TokenHandler,
     TokenRefreshHandler,
 )
-from unimatch.handlers.admin import CreatePairsHandler
+from unimatch.handlers.admin import CreatePairsHandler, StatsHandler
 from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, OversizedHeaders
 from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
@@ -43,6 +43,7 @@ ROUTES = (
     ("admin-api/create-pairs/", CreatePairsHandler),
     ("users/api/blocks/", BlocksHandler),
     ("users/api/blocks/([^/]+)/", BlockHandler),
+    ("admin-api/stats/", StatsHandler),
 )
 
 

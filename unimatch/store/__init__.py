@@ -16,6 +16,7 @@ from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
 from unimatch.store.spent import Spent
+from unimatch.store.stats import Stats
 from unimatch.store.tokens import Blacklist
 from unimatch.store.users import Users
 
@@ -46,6 +47,7 @@ class Store:
         self.attempts = Attempts(db)
         self.spent = Spent(db)
         self.blocks = Blocks(db)
+        self.stats = Stats(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
