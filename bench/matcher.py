@@ -119,7 +119,7 @@ def pct(part, whole):
     return "-" if not whole else f"{100 * part / whole:.2f}%"
 
 
-def blocked_grouped(groups, forbidden: Forbidden) -> int:
+def blocked_grouped(groups: list[tuple[int, ...]], forbidden: Forbidden) -> int:
     """How many forbidden pairs ``groups`` put together."""
     return sum(1 for g in groups for a, b in itertools.combinations(sorted(g), 2)
                if (a, b) in forbidden or (b, a) in forbidden)
