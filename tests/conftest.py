@@ -15,10 +15,14 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import pathlib
+import subprocess
+import sys
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from harness import JWT_SECRET, ServerProcess
+from harness import JWT_SECRET, ServerProcess, clean_env
 from pymongo import AsyncMongoClient
 from smtp_mailbox import Mailbox
 
@@ -34,6 +38,8 @@ from unimatch.wiring import build_realtime, build_services
 pytest_plugins = ["offline", "browser_support"]
 
 TEST_BOT_TOKEN = "123456:TEST-token"
+#: The operator commands, installed beside this interpreter.
+CLI = pathlib.Path(sys.executable).parent / "unimatch"
 # Where Telegram is when a test sets a token but starts no fake: a loopback
 # port nothing listens on, so a stray call fails at once and stays local.
 NO_TELEGRAM = "http://127.0.0.1:9"
@@ -354,6 +360,20 @@ def start_embedded(_servers):
     """``server.py`` on its own embedded nx-27017 with a generated secret,
     as ``make run`` starts it: no engine lane, so it runs once."""
     return lambda *args, **kw: _servers.start(None, args, jwt_secret=None, **kw)
+
+
+@pytest.fixture
+def cli(mongo_url, shared_db, tmp_path):
+    """``cli(*args, stdin=None)``: run ``unimatch ...`` against the test's
+    database; the completed process."""
+    parts = urlsplit(mongo_url)
+    url = urlunsplit((parts.scheme, parts.netloc, "/" + shared_db, parts.query, ""))
+
+    def run(*args, stdin=None):
+        return subprocess.run([str(CLI), *args, "--mongo-url", url, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, env=clean_env(), timeout=60,
+                              check=False, cwd=tmp_path, input=stdin)
+    return run
 
 
 @pytest.fixture

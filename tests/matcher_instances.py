@@ -17,6 +17,7 @@ from unimatch.matcher import match
 Cohort = dict[int, frozenset[int]]
 History = dict[tuple[int, int], int]
 Groups = list[tuple[int, ...]]
+Forbidden = frozenset[tuple[int, int]]
 
 
 # -- cohorts and histories ------------------------------------------------------------
@@ -90,15 +91,28 @@ def everyone_met(ids: Iterable[int], rng: random.Random) -> History:
     return {pair: rng.randint(1, 40) for pair in itertools.combinations(sorted(ids), 2)}
 
 
+def blocked_pairs(history: History, share: float, rng: random.Random) -> Forbidden:
+    """Blocks as students make them: ``share`` of the pairs that met,
+    drawn at random (one can only block someone one was paired with)."""
+    met = sorted(history)
+    return frozenset(rng.sample(met, round(share * len(met))))
+
+
+def left_out(cohort: Cohort, groups: Groups) -> set[int]:
+    """The participants in no group."""
+    return set(cohort) - {u for group in groups for u in group}
+
+
 # -- the reference --------------------------------------------------------------------
 
-def lexicographic_weights(cohort: Cohort,
-                          history: History) -> tuple[list[int], list[tuple[int, int, int]]]:
+def lexicographic_weights(cohort: Cohort, history: History, forbidden: Forbidden = frozenset()
+                          ) -> tuple[list[int], list[tuple[int, int, int]]]:
     """Integer pair weights whose sum over a perfect matching orders
     matchings exactly like ``Score.key`` (computed here, independently of
     the matcher's own constants), shifted to be at least 1 for maximum-
     cardinality solvers. Returns the sorted ids and ``(i, j, weight)`` for
-    every pair of their positions ``i < j``."""
+    every pair of their positions ``i < j`` except the ``forbidden`` ones
+    (given in either order)."""
     ids = sorted(cohort)
     pairs = len(ids) // 2 + 1
     cmax = max((len(h) for h in cohort.values()), default=0)
@@ -106,10 +120,13 @@ def lexicographic_weights(cohort: Cohort,
     recency = pairs * (share + cmax + 1) + 1
     repeat = pairs * (recency * (max(history.values(), default=0) + 1) + share + cmax) + 1
     hobbies = [cohort[u] for u in ids]
+    banned = forbidden | {(b, a) for a, b in forbidden}
     edges = []
     for i, a in enumerate(ids):
         mine = hobbies[i]
         for j in range(i + 1, len(ids)):
+            if (a, ids[j]) in banned:
+                continue
             common = len(mine & hobbies[j])
             w = (share + common) if common else 0
             met = history.get((a, ids[j]))
@@ -120,16 +137,18 @@ def lexicographic_weights(cohort: Cohort,
     return ids, [(i, j, w + shift) for i, j, w in edges]
 
 
-def blossom_reference(cohort: Cohort, history: History) -> tuple[Groups, float]:
+def blossom_reference(cohort: Cohort, history: History,
+                      forbidden: Forbidden = frozenset()) -> tuple[Groups, float]:
     """The reference grouping and the seconds rustworkx's blossom took.
 
     The blossom (maximum cardinality, :func:`lexicographic_weights`) on the
-    complete graph: the exact optimum for an even head count. For an odd
-    one, the person it leaves out joins the pair where they gain the most:
-    a strong feasible grouping, not a proven optimum (an exact trio needs an
-    ``O(n^3)`` search)."""
+    complete graph less the ``forbidden`` pairs: the exact optimum for an
+    even head count (when that graph has a perfect matching). For an odd
+    one, the person it leaves out joins the pair where they gain the most
+    (and may join it): a strong feasible grouping, not a proven optimum (an
+    exact trio needs an ``O(n^3)`` search)."""
     import rustworkx as rx
-    ids, edges = lexicographic_weights(cohort, history)
+    ids, edges = lexicographic_weights(cohort, history, forbidden)
     graph = rx.PyGraph()
     graph.add_nodes_from(ids)
     graph.add_edges_from(edges)
@@ -144,7 +163,10 @@ def blossom_reference(cohort: Cohort, history: History) -> tuple[Groups, float]:
 
         def gain(pair: tuple[int, ...]) -> int:
             i = where[left]
-            return sum(weight[(i, where[u]) if i < where[u] else (where[u], i)] for u in pair)
+            keys = [(i, where[u]) if i < where[u] else (where[u], i) for u in pair]
+            return sum(weight[k] for k in keys) if all(k in weight for k in keys) else -1
         host = max(groups, key=gain)
+        if gain(host) < 0:
+            raise ValueError("the one left over may join no pair")
         groups = [g for g in groups if g != host] + [tuple(sorted(host + (left,)))]
     return groups, seconds

@@ -12,7 +12,7 @@ async def test_register_returns_user_and_tokens(api):
     assert body["user"] == {
         "id": body["user"]["id"], "first_name": "Анна", "last_name": "Иванова",
         "email": "Ann@example.com", "birth": "20-01-2000", "chat_id": None, "image": None,
-        "hobby": [1, 2, 5], "is_active_pair": True,
+        "hobby": [1, 2, 5], "is_active_pair": True, "paused_until": None,
     }
     assert body["refresh"] and body["access"]
     status, me = await api.get("/auth/users/me/", token=body["access"])

@@ -2,19 +2,12 @@
 ``unimatch send-email``: queued in the mail outbox, delivered to a real SMTP
 server on loopback."""
 
-import subprocess
-import sys
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
 import pytest
-from harness import clean_env
 
 from unimatch.store.users import NO_PASSWORD
 
 SEND = "/v2/admin-api/send/emails/"
 SENDER = "noreply@unimatch.test"
-CLI = Path(sys.executable).parent / "unimatch"
 HTML = "<h1>Новый семестр</h1><p>Встречи снова <b>каждую неделю</b>.</p>"
 
 
@@ -97,19 +90,6 @@ async def test_without_smtp_nothing_is_queued(api, store):
     status, body = await api.post(SEND, {"subject": "s", "html_message": "m"}, token=token)
     assert status == 503 and set(body) == {"detail"}
     assert await store.mail.counts() == {"pending": 0, "sending": 0, "sent": 0, "dropped": 0}
-
-
-@pytest.fixture
-def cli(mongo_url, shared_db, tmp_path):
-    """``unimatch ...`` against the test's database."""
-    parts = urlsplit(mongo_url)
-    url = urlunsplit((parts.scheme, parts.netloc, "/" + shared_db, parts.query, ""))
-
-    def run(*args, stdin=None):
-        return subprocess.run([str(CLI), *args, "--mongo-url", url, "--data-dir", str(tmp_path)],
-                              capture_output=True, text=True, env=clean_env(), timeout=60,
-                              check=False, cwd=tmp_path, input=stdin)
-    return run
 
 
 @pytest.mark.gen_test(timeout=60)

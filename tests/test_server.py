@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from filesystems import tmpfs
@@ -357,19 +356,6 @@ def _read_all(sock):
 
 
 # -- operator commands ---------------------------------------------------------------
-
-@pytest.fixture
-def cli(mongo_url, shared_db, tmp_path):
-    """Run ``unimatch ...`` against the test's database."""
-    parts = urlsplit(mongo_url)
-    url = urlunsplit((parts.scheme, parts.netloc, "/" + shared_db, parts.query, ""))
-
-    def run(*args):
-        return subprocess.run([str(CLI), *args, "--mongo-url", url, "--data-dir", str(tmp_path)],
-                              capture_output=True, text=True, env=clean_env(), timeout=60,
-                              check=False, cwd=tmp_path)
-    return run
-
 
 def test_hobbies_add(cli, store, io_loop):
     result = cli("hobbies", "add", "  Шахматы ")

@@ -14,8 +14,9 @@ from unimatch.handlers.accounts import (
     TokenHandler,
     TokenRefreshHandler,
 )
-from unimatch.handlers.admin import CreatePairsHandler
+from unimatch.handlers.admin import CreatePairsHandler, StatsHandler
 from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, OversizedHeaders
+from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
@@ -40,6 +41,9 @@ ROUTES = (
     ("users/api/days-to-match/", CountdownHandler),
     ("api/schema/", SchemaHandler),
     ("admin-api/create-pairs/", CreatePairsHandler),
+    ("users/api/blocks/", BlocksHandler),
+    ("users/api/blocks/([^/]+)/", BlockHandler),
+    ("admin-api/stats/", StatsHandler),
 )
 
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from unimatch import errors, validation
+from unimatch import errors, stats, validation
 from unimatch.clock import Clock
 from unimatch.config import Config, add_store_options, add_timezone_option, config_from_args
 from unimatch.mail.queue import MailQueue
@@ -15,7 +15,7 @@ from unimatch.store import Store
 from unimatch.wiring import StoreRuntime, build_rounds
 
 DESCRIPTION = """\
-Operator commands for UniMatch: hobbies, staff accounts, rounds and mail.
+Operator commands for UniMatch: hobbies, staff accounts, rounds, stats and mail.
 
 They use the same store as the server: MONGO_URL (or --mongo-url) when set,
 else the embedded database in the data directory, the server's default
@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
                          "With TELEGRAM_BOT_TOKEN set, the round's Telegram notices are "
                          "queued for the server to send.")
     add_timezone_option(match_now)
+
+    _command(commands, "stats", "print per-round statistics for organisers",
+             "One line per finished round, the latest first, as staff read them at "
+             "admin-api/stats/: participants, groups, trios, repeats, the share of groups "
+             "with a common hobby, and of the members the share who answered \"did you "
+             "meet?\", of those the share who met, and the mean rating ('-': nothing to "
+             "count).")
 
     admin = _command(commands, "create-admin", "mark an existing user as staff")
     admin.add_argument("email")
@@ -124,6 +131,11 @@ async def _match_now(store: Store, config: Config, args: argparse.Namespace) -> 
     return 0
 
 
+async def _stats(store: Store, config: Config, args: argparse.Namespace) -> int:
+    print(stats.stats_table(await stats.round_stats(store)))
+    return 0
+
+
 async def _send_email(store: Store, config: Config, args: argparse.Namespace) -> int:
     try:
         if args.html_file == "-":
@@ -149,6 +161,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("hobbies", "add"): _hobbies_add,
     ("hobbies", "list"): _hobbies_list,
     ("create-admin", None): _create_admin,
+    ("stats", None): _stats,
     ("send-email", None): _send_email,
 }
 

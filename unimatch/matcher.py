@@ -6,7 +6,7 @@ picklable data.
 
 Contract
 --------
-``match(participants, history, *, seed) -> list[tuple[int, ...]]``
+``match(participants, history, *, seed, forbidden=frozenset()) -> list[tuple[int, ...]]``
 
 * ``participants``: user id -> frozenset of hobby ids.
 * ``history``: ``(a, b)`` with ``a < b`` -> the number of the last round in
@@ -15,13 +15,28 @@ Contract
 * ``seed``: the same arguments and seed always give the same result,
   whatever ``PYTHONHASHSEED`` is; different seeds may give different
   (equally good) results.
+* ``forbidden``: pairs ``(a, b)`` (either order) that must never be in one
+  group: a hard constraint, never traded for any criterion, also not when
+  everybody has met everybody and not in the trio. Pairs naming someone
+  not taking part are ignored. Empty (the default): the result is exactly
+  what it was before the parameter existed.
 * Result: every participant in exactly one group; groups are pairs plus
   exactly one trio when the head count is odd and at least three. Nobody
   alone: one participant (or none) gives ``[]``. Each group's ids are
   sorted, and the groups are sorted.
+* Only when forbidden pairs leave no such grouping (two people who must
+  not meet and nobody else; one who may meet nobody) are some people *left
+  out*: in no group this round. Then groups cover everyone else, and are
+  pairs plus at most one trio, whatever the head count (four people of
+  whom one may meet nobody: a trio of the other three). As few people are
+  left out as possible (criterion 0 below): exactly so up to 12 people;
+  above, the pairs are a maximum matching of the allowed pairs, so at most
+  one more than the fewest possible (when only the trio could have
+  taken them) -- with blocks as rare as they are, nobody.
 
 What a good result is (lexicographic, in this order):
 
+0. With forbidden pairs only: as few people left out as possible.
 1. As few *repeats* as possible (inner pairs that met before); zero when
    the round can be made without one. Among results with the same number
    of repeats, the repeats' last meetings are as old as possible (the sum
@@ -39,7 +54,7 @@ three pairs share a hobby) and the hobbies shared by each inner pair.
 
 How (details in the ``unimatch.matching`` modules)
 ----------------------------------------------------
-* Up to 12 people: exhaustive search, exactly optimal.
+* Up to 12 people: exhaustive search, exactly optimal (criterion 0 too).
 * Otherwise the criteria become one exact integer weight per pair
   (``_model``), and the round is a maximum-weight perfect matching plus
   the trio:
@@ -53,17 +68,23 @@ How (details in the ``unimatch.matching`` modules)
   3. Everyone else is paired without repeats; Edmonds over the "never met"
      graph guarantees a repeat-free round whenever one exists, otherwise
      the unavoidable repeats are the oldest the search finds
-     (``_improve.complete``).
+     (``_improve.complete``). Forbidden pairs are in no graph; if they
+     leave people unpaired, Edmonds over every allowed pair pairs as many
+     as can be.
   4. Local search over improving alternating cycles of any length (best-
      first, bounded effort per search; ``_improve.improve``).
   5. Odd head count: the one left over joins the pair where they add the
-     most; who is left over is then improved by swaps.
+     most; who is left over is then improved by swaps. (Forbidden pairs
+     leaving several unpaired: the one gaining most joins a pair; the
+     others are left out.)
 
 Measured (``bench/matcher.py``, ``tests/test_matcher.py``): against an exact
 blossom on random Zipf-like instances with ten rounds of history, the
 optimum on criteria 1 and 2 and 99.5-100% of it on criterion 3 (the exact
 optimum on every instance of up to 500 people measured); one core, about 1 s for
-1,000 people, 2-3 s for 10,000 and 20 s for 100,000, under 0.6 GiB.
+1,000 people, 2-3 s for 10,000 and 20 s for 100,000, under 0.6 GiB. The
+same with 2% of the pairs in history forbidden (the bench's default), and
+the optimum of the allowed pairs reached.
 """
 
 import logging
@@ -142,17 +163,19 @@ def score(groups: Iterable[Sequence[int]], participants: Mapping[int, frozenset[
 
 
 def match(participants: dict[int, frozenset[int]], history: dict[tuple[int, int], int], *,
-          seed: int) -> list[tuple[int, ...]]:
-    """Group ``participants`` for this round.
+          seed: int, forbidden: Iterable[tuple[int, int]] = frozenset()) -> list[tuple[int, ...]]:
+    """Group ``participants`` for this round, never putting a pair from
+    ``forbidden`` in one group.
 
     See the module docstring for the contract and for what the result
     optimises. Returns a list of sorted tuples of user ids (pairs, plus one
-    trio for an odd head count of at least three), sorted."""
+    trio for an odd head count of at least three), sorted; with forbidden
+    pairs that leave no other way, some participants are in none."""
     n = len(participants)
     if n < 2:
         return []
     rng = random.Random(seed)
-    inst = Instance(participants, history, rng)
+    inst = Instance(participants, history, rng, forbidden)
     if n <= _exact.EXACT_MAX:
         pairs, trio = _exact.solve(inst)
         mate = [-1] * n
@@ -181,7 +204,7 @@ def match(participants: dict[int, frozenset[int]], history: dict[tuple[int, int]
     stats = _improve.improve(inst, adj, mate, max_expand=4 * n if dense else _max_expand(n),
                              everywhere=dense, duals=n <= DUALS_MAX)
     trio = None
-    if n % 2:
+    if -1 in mate:  # an odd head count, or people that forbidden pairs left over
         trio = _improve.place_trio(inst, adj, mate, exhaustive=dense)
     logger.debug("matched %d people (dense=%s): %d sharing augmentations, local search %s",
                  n, dense, augmented, stats)

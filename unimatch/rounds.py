@@ -158,7 +158,8 @@ class RoundService:
         groups = round_doc.get("plan")
         if groups is None:
             # A retried round reuses its saved plan, so its pairs are the same.
-            groups = await self._match(participants, history, seed=number)
+            forbidden = await self.store.blocks.forbidden_pairs()
+            groups = await self._match(participants, history, forbidden, seed=number)
             if not await self.store.rounds.save_plan(slot, self.owner, groups):
                 logger.warning("round %d was taken over while matching; dropping our plan", number)
                 return None
@@ -182,11 +183,19 @@ class RoundService:
         return summary
 
     async def _match(self, participants: dict[int, frozenset[int]],
-                     history: dict[tuple[int, int], int], seed: int) -> list[tuple[int, ...]]:
+                     history: dict[tuple[int, int], int], forbidden: frozenset[tuple[int, int]],
+                     seed: int) -> list[tuple[int, ...]]:
+        """The round's groups; blocked pairs (``forbidden``) are never grouped,
+        so their people may be left out when nobody else is left for them."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         groups = await loop.run_in_executor(
-            self.executor, functools.partial(match, participants, history, seed=seed))
+            self.executor, functools.partial(match, participants, history, seed=seed,
+                                             forbidden=forbidden))
+        grouped = sum(len(group) for group in groups)
+        if len(participants) >= 2 and grouped < len(participants):
+            logger.warning("blocks left %d of %d participants without a group",
+                           len(participants) - grouped, len(participants))
         logger.info("matched %d participants into %d groups in %.2f s",
                     len(participants), len(groups), loop.time() - started)
         return groups

@@ -186,21 +186,31 @@ def hobby_ids(value: object) -> list[int]:
     (existence is checked against the store afterwards)."""
     if not isinstance(value, list):
         _fail(f'Expected a list of items but got type "{_type_name(value)}".')
-    ids = []
-    for item in value:
-        if isinstance(item, float) and item.is_integer() and abs(item) < MAX_ID:
-            item = int(item)  # JSON has one kind of number: 2.0 is the id 2, as DRF found it
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            _fail(f"Incorrect type. Expected pk value, received {_type_name(item)}.")
-        if isinstance(item, str):
-            number = _decimal(item)
-            if number is None:
-                _fail(f'Invalid pk "{item}" - object does not exist.')
-            item = number
-        if not 1 <= item < MAX_ID:
-            _fail(f'Invalid pk "{item}" - object does not exist.')
-        ids.append(item)
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(pk(item) for item in value))
+
+
+def pk(value: object) -> int:
+    """DRF's PrimaryKeyRelatedField: an integer id, or its decimal digits
+    (whether a document has it is checked against the store afterwards)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_ID:
+        value = int(value)  # JSON has one kind of number: 2.0 is the id 2, as DRF found it
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        _fail(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
+    if isinstance(value, str):
+        number = _decimal(value)
+        if number is None:
+            _fail(f'Invalid pk "{value}" - object does not exist.')
+        value = number
+    if not 1 <= value < MAX_ID:
+        _fail(f'Invalid pk "{value}" - object does not exist.')
+    return value
+
+
+def id_in_path(text: str) -> int | None:
+    """The id a path segment spells in decimal digits, or None when it
+    spells none (whatever it holds: never an error, the path is a 404)."""
+    number = _decimal(text)
+    return number if number is not None and 1 <= number < MAX_ID else None
 
 
 def _decimal(text: str) -> int | None:
@@ -279,6 +289,14 @@ def parse_hobby_update(data: dict) -> list[int]:
     form = _Form(data)
     form.field("hobby", hobby_ids, required=True)
     return form.result()["hobby"]
+
+
+def parse_block(data: dict) -> int:
+    """Whom to block: ``user``, an id (whether one may block it is the
+    domain's to say)."""
+    form = _Form(data)
+    form.field("user", pk, required=True)
+    return form.result()["user"]
 
 
 def parse_refresh(data: dict) -> str:

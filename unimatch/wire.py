@@ -116,3 +116,12 @@ def pairs_v2(user_id: int, pairs: list[dict], latest_round: int | None, users: d
     return {"current_pair": current[0] if current else None,
             "current_pairs": current,
             "pairs": [item for item in items if item["round"] != latest_round]}
+
+
+# -- blocks (both versions) --------------------------------------------------------
+
+
+def blocked_json(user: dict) -> dict:
+    """A block list item: who was blocked, and nothing else about them."""
+    return {"id": user["_id"], "first_name": user.get("first_name", ""),
+            "last_name": user.get("last_name", "")}

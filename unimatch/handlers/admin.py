@@ -1,6 +1,6 @@
 """Staff operations (the original's admin API)."""
 
-from unimatch import errors
+from unimatch import errors, stats
 from unimatch.handlers.base import BaseHandler
 
 
@@ -14,3 +14,15 @@ class CreatePairsHandler(BaseHandler):
             raise errors.PermissionDenied()
         summary = await self.services.rounds.run_now()
         self.send_json(summary, 201)
+
+
+class StatsHandler(BaseHandler):
+    """Per finished round, the latest first: its figures and the share of
+    "did you meet?" answers (see :func:`unimatch.stats.stats_row`)."""
+
+    auth_required = True
+
+    async def get(self) -> None:
+        if not self.current_user.get("is_staff"):
+            raise errors.PermissionDenied()
+        self.send_json(await stats.round_stats(self.services.store))

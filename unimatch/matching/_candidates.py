@@ -76,7 +76,8 @@ def _subsets(mask: int, cache: dict[int, Subsets], max_distance: int) -> Subsets
 def sparse_edges(inst: Instance, rng: random.Random, *, target: int, per_bucket: int,
                  per_hobby: int, max_distance: int, whole: int) -> list[int]:
     """Candidate pairs as a list of keys (``i * n + j``, ``i < j``); never a
-    pair that met before, never a pair sharing no hobby."""
+    pair that met before, never a pair sharing no hobby, never a forbidden
+    pair."""
     mask = inst.mask
     cnt = inst.cnt
     cache: dict[int, Subsets] = {}
@@ -146,11 +147,12 @@ def _bucket_order(cmax: int, max_distance: int) -> dict[int, list[tuple[int, int
 
 class _Sampler:
     """The candidate pairs drawn so far: ``edges`` in the order drawn, each
-    once, and never a pair that met before."""
+    once, and never a pair that met before or is forbidden."""
 
     def __init__(self, inst: Instance, rng: random.Random, *, whole: int) -> None:
         self.n = inst.n
         self.hist = inst.hist
+        self.forbidden = inst.forbidden
         self.rnd = rng.random
         self.whole = whole
         self.seen: set[int] = set()
@@ -160,7 +162,7 @@ class _Sampler:
         """Add the new pairs of ``i`` with ``bucket`` (all of a bucket of
         at most ``whole``, else ``samples`` random members, repeats
         possible); returns how many were new."""
-        n, hist, seen, edges = self.n, self.hist, self.seen, self.edges
+        n, hist, forbidden, seen, edges = self.n, self.hist, self.forbidden, self.seen, self.edges
         size = len(bucket)
         if size <= self.whole:
             picks = bucket
@@ -171,7 +173,7 @@ class _Sampler:
         added = 0
         for j in picks:
             key = base + j if i < j else j * n + i
-            if key in seen or key in hist or j == i:
+            if key in seen or key in hist or j == i or key in forbidden:
                 continue
             seen.add(key)
             edges.append(key)
@@ -180,9 +182,10 @@ class _Sampler:
 
 
 def dense_edges(inst: Instance) -> list[int]:
-    """Every pair, history included (small cohorts only)."""
+    """Every pair, history included, but no forbidden pair (small cohorts only)."""
     n = inst.n
-    return [i * n + j for i in range(n) for j in range(i + 1, n)]
+    forbidden = inst.forbidden
+    return [i * n + j for i in range(n) for j in range(i + 1, n) if i * n + j not in forbidden]
 
 
 def adjacency(inst: Instance, edges: list[int]) -> tuple[list[list[int]], list[list[int]]]:

@@ -21,6 +21,9 @@ start in both directions. A search expands at most ``max_expand`` chain
 ends (the effort bound that keeps the whole pass near-linear) and paths
 that revisit a person are skipped.
 
+Forbidden pairs: the candidate graph holds none, so no chain step makes
+one; a cycle is never closed with one (the chain goes on instead).
+
 Potentials (``duals``): reduced costs measured against potentials from
 :func:`_potentials` instead of the static ``y2``. Any potentials give the
 same cycle gains (each person is in one removed and one added pair, so
@@ -118,6 +121,7 @@ class CycleSearch:
         inst = self.inst
         n = inst.n
         adj, mate, mask, hist, rc = self.adj, self.mate, inst.mask, inst.hist, inst.rc
+        forbidden = inst.forbidden
         pot, prc, ypot = self.pot, self.prc, self.ypot
         label, stamp, from_x, from_c = self.label, self.stamp, self.from_x, self.from_c
         S2 = 2 * inst.S
@@ -155,11 +159,16 @@ class CycleSearch:
                     continue
                 # The closing pair (d, b) need not be a candidate: cost it as
                 # never met from the masks, and look the history up only when
-                # that cost would close the cycle.
+                # that cost would close the cycle. A forbidden pair closes
+                # nothing: the chain goes on through d instead.
                 cc = (mask[d] & mb).bit_count()
                 close = ypot[d] + yb - (S2 + 2 * cc if cc else 0)
-                if close < g2 and (d * n + b if d < b else b * n + d) in hist:
-                    close = rc(d, b) - pot[d] - pot[b]
+                if close < g2:
+                    key = d * n + b if d < b else b * n + d
+                    if key in hist:
+                        close = rc(d, b) - pot[d] - pot[b]
+                    if key in forbidden:
+                        close = g2
                 if close < g2:
                     pairs = self.cycle_pairs(a, x, c, d, b)
                     if self.gain(pairs) > 0:

@@ -10,7 +10,9 @@ Pipeline (``mate[i]`` is ``i``'s partner or ``-1``):
 3. :func:`complete`: pairs everybody else without repeats; Edmonds over
    the implicit never-met graph when a simple pass fails, so repeats are
    left only when no repeat-free round exists; then the unavoidable repeats
-   are chosen oldest first.
+   are chosen oldest first. Forbidden pairs are never made: when they
+   leave people unpaired, Edmonds over every allowed pair pairs as many as
+   can be.
 4. :func:`improve`: local search that applies improving alternating cycles
    (see its docstring; the search is in :mod:`unimatch.matching._cycles`):
    from ~96-98% of the optimum's shared hobbies to 99.5-100% on the
@@ -18,6 +20,9 @@ Pipeline (``mate[i]`` is ``i``'s partner or ``-1``):
 5. :func:`place_trio`: with an odd head count, the person left over joins
    the pair where they add the most, and who is left over is improved by
    swaps.
+
+No step makes a forbidden pair: the candidate graph has none, and every
+step that pairs people outside it checks.
 """
 
 import logging
@@ -69,7 +74,9 @@ def share_more(inst: Instance, adj: list[list[int]], mate: list[int]) -> int:
 
 def complete(inst: Instance, mate: list[int]) -> None:
     """Pair everybody still unpaired (at most one left over when the head
-    count is odd), avoiding repeats whenever possible."""
+    count is odd), avoiding repeats whenever possible. With forbidden pairs,
+    pair as many as any matching of the allowed pairs can: the ones left
+    over then have no augmenting path (Berge)."""
     free = _unpaired(mate)
     if len(free) < 2:
         return
@@ -87,6 +94,11 @@ def complete(inst: Instance, mate: list[int]) -> None:
         # Unavoidable repeats: the oldest (cheapest) first.
         logger.debug("%d people can only be paired with someone they met", len(free))
         _pair_cheapest(inst, free, mate, repeats=True)
+        free = _unpaired(mate)
+    if len(free) >= 2 and inst.forbidden:
+        # Only forbidden pairs are left among them: an augmenting path may
+        # still pair two by moving others (into repeats, if need be).
+        _augment_each(free, _allowed(inst), mate)
 
 
 def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand: int,
@@ -118,8 +130,10 @@ def improve(inst: Instance, adj: list[list[int]], mate: list[int], *, max_expand
 
 
 def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
-               exhaustive: bool) -> tuple[int, int, int]:
-    """Choose the trio for an odd head count; returns ``(x, a, b)``.
+               exhaustive: bool) -> tuple[int, int, int] | None:
+    """Choose the trio for whoever ``mate`` leaves unpaired (one person
+    when the head count is odd); returns ``(x, a, b)``, or None when
+    nobody can join a pair.
 
     ``x`` is the one person ``mate`` leaves unpaired. It joins the pair
     ``(a, b)`` maximising ``w(a, x) + w(b, x)`` (a scan over all pairs, so
@@ -129,12 +143,19 @@ def place_trio(inst: Instance, adj: list[list[int]], mate: list[int], *,
     ``y`` exactly (quadratic; small cohorts); otherwise ``y`` ranges over
     ``x``'s candidates and their partners, scored by ``y``'s best host
     among its own candidates, and only a real gain is applied.
+
+    Forbidden pairs can leave several people unpaired (no two of them may
+    be paired, or :func:`complete` would have): ``x`` is then the one whose
+    best host gains the most, and the others stay left out. A host or swap
+    that would group a forbidden pair is never taken.
     """
     free = _unpaired(mate)
-    if len(free) != 1:
-        raise AssertionError(f"expected one person left over, got {len(free)}")
-    x = free[0]
-    value, a, b = _best_host(inst, mate, x)
+    if not free:
+        raise AssertionError("nobody left over to join a trio")
+    hosted = _first_hosted(inst, mate, free)
+    if hosted is None:
+        return None
+    x, (value, a, b) = hosted
     for _ in range(10 if exhaustive else 3):
         y = _best_swap(inst, adj, mate, x, value, exhaustive=exhaustive)
         if y is None:
@@ -184,14 +205,31 @@ def _sharing_below(inst: Instance, adj: list[list[int]], limit: int) -> Neighbou
 
 
 def _never_met(inst: Instance) -> Neighbours:
-    """Neighbours in the implicit graph of everyone who never met."""
+    """Neighbours in the implicit graph of everyone who never met (and may
+    be grouped)."""
     n = inst.n
     hist = inst.hist
+    forbidden = inst.forbidden
 
     def neighbours(v: int) -> Iterable[int]:
         base = v * n
         for u in range(n):
-            if u != v and (base + u if v < u else u * n + v) not in hist:
+            if u != v:
+                key = base + u if v < u else u * n + v
+                if key not in hist and key not in forbidden:
+                    yield u
+    return neighbours
+
+
+def _allowed(inst: Instance) -> Neighbours:
+    """Neighbours in the implicit graph of every pair that may be grouped."""
+    n = inst.n
+    forbidden = inst.forbidden
+
+    def neighbours(v: int) -> Iterable[int]:
+        base = v * n
+        for u in range(n):
+            if u != v and (base + u if v < u else u * n + v) not in forbidden:
                 yield u
     return neighbours
 
@@ -220,12 +258,13 @@ def _augment_each(roots: list[int], neighbours: Neighbours, mate: list[int]) -> 
 def _pair_cheapest(inst: Instance, people: list[int], mate: list[int], *,
                    repeats: bool) -> None:
     """Pair the unpaired ``people`` greedily by increasing reduced cost;
-    pairs that met before too when ``repeats``."""
+    pairs that met before too when ``repeats``; never a forbidden pair."""
     rc = inst.rc
     hist = inst.hist
+    forbidden = inst.forbidden
     key = inst.key
     options = sorted((rc(u, v), u, v) for i, u in enumerate(people) for v in people[i + 1:]
-                     if repeats or key(u, v) not in hist)
+                     if (repeats or key(u, v) not in hist) and key(u, v) not in forbidden)
     for _, u, v in options:
         if mate[u] < 0 and mate[v] < 0:
             _pair(mate, u, v)
@@ -233,33 +272,47 @@ def _pair_cheapest(inst: Instance, people: list[int], mate: list[int], *,
 
 def _pair_in_order(inst: Instance, people: list[int], mate: list[int]) -> None:
     """Pair each of ``people`` still unpaired with the first one after it
-    who is unpaired too and never met it (no sort: for many people)."""
+    who is unpaired too, never met it and may be grouped with it (no sort:
+    for many people)."""
     hist = inst.hist
+    forbidden = inst.forbidden
     for i, u in enumerate(people):
         if mate[u] >= 0:
             continue
         for k in range(i + 1, len(people)):
             v = people[k]
-            if mate[v] < 0 and inst.key(u, v) not in hist:
+            if mate[v] < 0 and inst.key(u, v) not in hist and inst.key(u, v) not in forbidden:
                 _pair(mate, u, v)
                 break
 
 
 # -- for place_trio -----------------------------------------------------------------
 
-def _best_host(inst: Instance, mate: list[int], v: int) -> tuple[int, int, int]:
-    """The pair ``(a, b)`` (``a < b``, neither is ``v``) where ``v`` adds the
-    most, ``w(a, v) + w(b, v)``, as ``(that sum, a, b)``; the first of equals."""
+def _first_hosted(inst: Instance, mate: list[int],
+                  free: list[int]) -> tuple[int, tuple[int, int, int]] | None:
+    """Of the unpaired ``free``, the one whose best host gains the most (the
+    first of equals) and that host; None when none of them has a host."""
+    best = None
+    for x in free:
+        host = _best_host(inst, mate, x)
+        if host is not None and (best is None or host[0] > best[1][0]):
+            best = (x, host)
+    return best
+
+
+def _best_host(inst: Instance, mate: list[int], v: int) -> tuple[int, int, int] | None:
+    """The pair ``(a, b)`` (``a < b``, neither is ``v``, both allowed with
+    ``v``) where ``v`` adds the most, ``w(a, v) + w(b, v)``, as ``(that sum,
+    a, b)``; the first of equals; None when there is no such pair."""
     weight = inst.weight
+    allowed = inst.allowed
     best = None
     for a in range(inst.n):
         b = mate[a]
-        if b > a and a != v and b != v:
+        if b > a and a != v and b != v and allowed(a, v) and allowed(b, v):
             val = weight(a, v) + weight(b, v)
             if best is None or val > best[0]:
                 best = (val, a, b)
-    if best is None:
-        raise AssertionError("no pair to host a trio")
     return best
 
 
@@ -273,7 +326,7 @@ def _quick_host(inst: Instance, adj: list[list[int]], mate: list[int], v: int,
     for code in adj[v]:
         a = code % n
         b = mate[a]
-        if b < 0 or a == skip or b == skip or b == v:
+        if b < 0 or a == skip or b == skip or b == v or not inst.allowed(b, v):
             continue
         val = weight(a, v) + weight(b, v)
         if best is None or val > best:
@@ -290,6 +343,8 @@ def _best_swap(inst: Instance, adj: list[list[int]], mate: list[int], x: int, va
     best = None
     for y in _swap_pool(adj, mate, x, exhaustive=exhaustive):
         z = mate[y]
+        if not inst.allowed(x, z):
+            continue
         hosted = (_trial_host(inst, mate, x, y) if exhaustive
                   else _quick_host(inst, adj, mate, y, z))
         if hosted is None:
@@ -316,13 +371,13 @@ def _swap_pool(adj: list[list[int]], mate: list[int], x: int, *,
     return sorted(pool)
 
 
-def _trial_host(inst: Instance, mate: list[int], x: int, y: int) -> int:
+def _trial_host(inst: Instance, mate: list[int], x: int, y: int) -> int | None:
     """What ``y``'s best host would add were ``y`` left over instead of
-    ``x``; ``mate`` ends as it was."""
+    ``x`` (None: no host); ``mate`` ends as it was."""
     _trade(mate, x, y)
-    hosted = _best_host(inst, mate, y)[0]
+    host = _best_host(inst, mate, y)
     _trade(mate, y, x)
-    return hosted
+    return None if host is None else host[0]
 
 
 def _swap_left_over(inst: Instance, mate: list[int], x: int, y: int,
@@ -333,7 +388,7 @@ def _swap_left_over(inst: Instance, mate: list[int], x: int, y: int,
     weight = inst.weight
     z = _trade(mate, x, y)
     got = _best_host(inst, mate, y)
-    if weight(x, z) - weight(y, z) + got[0] <= value:
+    if got is None or weight(x, z) - weight(y, z) + got[0] <= value:
         # The quick estimate was optimistic: undo and stop.
         _trade(mate, y, x)
         return None

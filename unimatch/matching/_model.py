@@ -26,10 +26,15 @@ sharing pair ``rc`` is the symmetric difference of the two hobby sets
 (counting only hobbies someone else holds too): zero for identical
 profiles. Over a perfect matching the potentials sum to a constant, so
 maximising the total weight is minimising the total reduced cost.
+
+Forbidden pairs (blocks) have no weight: no stage may make one. When they
+leave someone without any possible group, that person is left out, and
+``alone`` (a penalty above any difference the criteria can make) makes
+"fewer left out" the first criterion of the exhaustive search.
 """
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 class Instance:
@@ -39,11 +44,14 @@ class Instance:
     ``n``, ``ids``, ``mask`` (the hobbies at least one other participant
     holds too, as a bit mask), ``cnt`` (their count), ``nbits`` (bits in
     use), ``cmax``, ``hist`` (pair key -> last round; key of ``i < j`` is
-    ``i * n + j``), ``S``, ``Q``, ``B``, ``rmin`` and ``y2`` (potentials).
+    ``i * n + j``), ``forbidden`` (keys of the pairs that must never be
+    grouped), ``S``, ``Q``, ``B``, ``alone``, ``rmin`` and ``y2``
+    (potentials).
     """
 
     def __init__(self, participants: Mapping[int, frozenset[int]],
-                 history: Mapping[tuple[int, int], int], rng: random.Random) -> None:
+                 history: Mapping[tuple[int, int], int], rng: random.Random,
+                 forbidden: Iterable[tuple[int, int]] = ()) -> None:
         ids = sorted(participants)
         rng.shuffle(ids)
         n = len(ids)
@@ -85,6 +93,8 @@ class Instance:
             if old is None or old < rnd:
                 hist[key] = rnd
         self.hist = hist
+        self.forbidden = {self.key(index[a], index[b]) for a, b in forbidden
+                          if a in index and b in index and a != b}
         rounds = hist.values()
         self.rmin = rmin = min(rounds, default=0)
         span = max(rounds, default=0) - rmin + 1
@@ -92,13 +102,18 @@ class Instance:
         pairs = n // 2 + 2
         self.S = S = pairs * cmax + 1
         self.Q = Q = pairs * (S + cmax) + 1
-        self.B = pairs * (Q * span + S + cmax) + 1
+        self.B = B = pairs * (Q * span + S + cmax) + 1
+        self.alone = pairs * (B + Q * span + S + cmax) + 1
         self.y2 = [S + c if c else 0 for c in cnt]
 
     def key(self, u: int, v: int) -> int:
         """The history/edge key of the unordered pair ``u, v``."""
         n = self.n
         return u * n + v if u < v else v * n + u
+
+    def allowed(self, u: int, v: int) -> bool:
+        """Whether ``u`` and ``v`` (two people) may be grouped at all."""
+        return self.key(u, v) not in self.forbidden
 
     def weight(self, u: int, v: int) -> int:
         """The integer weight of pairing ``u`` with ``v`` (see module doc)."""

@@ -9,12 +9,14 @@ from pymongo.errors import PyMongoError
 
 from unimatch.errors import StoreUnavailable
 from unimatch.store.attempts import Attempts
+from unimatch.store.blocks import Blocks
 from unimatch.store.counters import Counters
 from unimatch.store.hobbies import Hobbies
 from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
 from unimatch.store.spent import Spent
+from unimatch.store.stats import Stats
 from unimatch.store.tokens import Blacklist
 from unimatch.store.users import Users
 
@@ -44,6 +46,8 @@ class Store:
         self.mail = Outbox(db, "mail_outbox")
         self.attempts = Attempts(db)
         self.spent = Spent(db)
+        self.blocks = Blocks(db)
+        self.stats = Stats(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
@@ -78,6 +82,7 @@ class Store:
         await self.mail.ensure_indexes()
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
+        await self.blocks.ensure_indexes()
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):

@@ -132,6 +132,12 @@ class Rounds:
         cursor = self._col.find({"state": "done"}, {"finished_seq": 1})
         return max([doc.get("finished_seq", 0) async for doc in cursor], default=0)
 
+    async def summaries(self) -> list[dict]:
+        """The summaries of every finished round, the highest number first."""
+        cursor = self._col.find({"state": "done"}, {"summary": 1, "number": 1})
+        done = sorted([doc async for doc in cursor], key=lambda d: d["number"], reverse=True)
+        return [doc["summary"] for doc in done if doc.get("summary")]
+
 
 def _read(doc: dict | None) -> dict | None:
     """A round as the callers know it: ``plan`` as a list of member lists."""

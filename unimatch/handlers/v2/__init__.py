@@ -4,7 +4,8 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 
 ``ROUTES`` are relative to the prefix (``--v2-prefix``, default ``v2/``)."""
 
-from unimatch.handlers.admin import CreatePairsHandler
+from unimatch.handlers.admin import CreatePairsHandler, StatsHandler
+from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.v2 import accounts, pairs, reset, session, staff
@@ -31,4 +32,9 @@ ROUTES = (
     ("api/auth/users/reset_password/", reset.ResetPasswordHandler),
     ("api/auth/users/reset_password_confirm/", reset.ResetPasswordConfirmHandler),
     ("admin-api/send/emails/", staff.SendEmailsHandler),
+    # Blocks and stats came after both versions: one set of handlers, whose
+    # errors are DRF's field errors, as v2's are outside registration.
+    ("api/blocks/", BlocksHandler),
+    ("api/blocks/([^/]+)/", BlockHandler),
+    ("admin-api/stats/", StatsHandler),
 )
