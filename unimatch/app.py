@@ -17,6 +17,7 @@ from unimatch.handlers.accounts import (
 from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, OversizedHeaders
 from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.feedback import FeedbackHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
@@ -34,6 +35,7 @@ ROUTES = (
     ("auth/users/me/", MeHandler),
     ("users/api/tg-auth/", TelegramAuthHandler),
     ("users/api/pairs/", PairsHandler),
+    ("users/api/pairs/([^/]+)/feedback/", FeedbackHandler),
     ("users/api/hobby/", MyHobbiesHandler),
     ("users/api/hobby/all/", AllHobbiesHandler),
     ("users/api/hobby/total/", HobbyTotalHandler),

@@ -103,6 +103,10 @@ class TelegramIdTaken(UniMatchError):
     """This Telegram account is linked to another user."""
 
 
+class FeedbackClosed(UniMatchError):
+    """Answers about this pair are no longer taken (its round is four weeks old)."""
+
+
 class ServiceUnavailable(UniMatchError):
     """A part of the service this request needs is not running.
     ``retry_after``: seconds a client should wait before trying again
@@ -135,3 +139,4 @@ class MessageText(UniMatchError):
 class MailNotConfigured(ServiceUnavailable):
     """This server sends no mail (no SMTP settings), or does not know where
     a reset link may point (no web client URL, and a host it cannot vouch for)."""
+

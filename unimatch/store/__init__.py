@@ -10,6 +10,7 @@ from pymongo.errors import PyMongoError
 from unimatch.errors import StoreUnavailable
 from unimatch.store.attempts import Attempts
 from unimatch.store.counters import Counters
+from unimatch.store.feedback import Feedback
 from unimatch.store.hobbies import Hobbies
 from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
@@ -44,6 +45,7 @@ class Store:
         self.mail = Outbox(db, "mail_outbox")
         self.attempts = Attempts(db)
         self.spent = Spent(db)
+        self.feedback = Feedback(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
@@ -78,6 +80,7 @@ class Store:
         await self.mail.ensure_indexes()
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
+        await self.feedback.ensure_indexes()
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):

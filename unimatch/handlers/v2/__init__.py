@@ -6,6 +6,7 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 
 from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.feedback import FeedbackV2Handler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.v2 import accounts, pairs, reset, session, staff
 
@@ -31,4 +32,6 @@ ROUTES = (
     ("api/auth/users/reset_password/", reset.ResetPasswordHandler),
     ("api/auth/users/reset_password_confirm/", reset.ResetPasswordConfirmHandler),
     ("admin-api/send/emails/", staff.SendEmailsHandler),
+    # "Did you meet?", answered with v2's pairs item.
+    ("api/pairs/([^/]+)/feedback/", FeedbackV2Handler),
 )
