@@ -22,7 +22,7 @@ from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHo
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
-from unimatch.handlers.telegram import TelegramAuthHandler
+from unimatch.handlers.telegram import LinkCodeHandler, TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime
 from unimatch.ws.handler import MAX_MESSAGE, SocketHandler
@@ -36,6 +36,7 @@ ROUTES = (
     ("users/api/tg-auth/", TelegramAuthHandler),
     ("users/api/pairs/", PairsHandler),
     ("users/api/pairs/([^/]+)/feedback/", FeedbackHandler),
+    ("users/api/tg-link-code/", LinkCodeHandler),
     ("users/api/hobby/", MyHobbiesHandler),
     ("users/api/hobby/all/", AllHobbiesHandler),
     ("users/api/hobby/total/", HobbyTotalHandler),

@@ -12,6 +12,7 @@ from unimatch.store.attempts import Attempts
 from unimatch.store.counters import Counters
 from unimatch.store.feedback import Feedback
 from unimatch.store.hobbies import Hobbies
+from unimatch.store.link_codes import LinkCodes
 from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
@@ -46,6 +47,7 @@ class Store:
         self.attempts = Attempts(db)
         self.spent = Spent(db)
         self.feedback = Feedback(db)
+        self.link_codes = LinkCodes(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
@@ -81,13 +83,16 @@ class Store:
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
         await self.feedback.ensure_indexes()
+        await self.link_codes.ensure_indexes()
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):
-        the work of TTL indexes, on engines without them; and mail sent or
-        dropped over :data:`MAIL_KEPT` ago. Returns how many."""
+        the work of TTL indexes, on engines without them (Telegram link
+        codes too); and mail sent or dropped over :data:`MAIL_KEPT` ago.
+        Returns how many."""
         return (await self.blacklist.purge_expired(now) + await self.attempts.purge_expired(now)
-                + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT))
+                + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT)
+                + await self.link_codes.purge_expired(now))
 
     async def drop(self) -> None:
         """Delete this database."""

@@ -8,6 +8,7 @@ from unimatch.handlers.admin import CreatePairsHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.feedback import FeedbackV2Handler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
+from unimatch.handlers.telegram import LinkCodeHandler
 from unimatch.handlers.v2 import accounts, pairs, reset, session, staff
 
 ROUTES = (
@@ -32,6 +33,7 @@ ROUTES = (
     ("api/auth/users/reset_password/", reset.ResetPasswordHandler),
     ("api/auth/users/reset_password_confirm/", reset.ResetPasswordConfirmHandler),
     ("admin-api/send/emails/", staff.SendEmailsHandler),
-    # "Did you meet?", answered with v2's pairs item.
+    # "Did you meet?" (answered with v2's pairs item) and the bot's deep link.
     ("api/pairs/([^/]+)/feedback/", FeedbackV2Handler),
+    ("api/tg-link-code/", LinkCodeHandler),
 )
