@@ -234,12 +234,12 @@ async def test_unlink_forgets_the_chat_and_what_was_queued_for_it(api, bot, fake
                                                                    store, services):
     ann = await _linked(api, fake_telegram)
     await api.register("bob@example.com")
-    await services.rounds.run_now()  # queues Ann's match notice
+    await services.rounds.run_now()  # queues Ann's match notice and reminder
     reply = await fake_telegram.reply(CHAT, "/unlink")
     assert reply.text == replies.unlinked({**ann["user"], "first_name": "Анна",
                                            "last_name": "Иванова"})
     assert await _chat_id(api, ann) is None
-    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 0, "dropped": 1}
+    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 0, "dropped": 2}
     assert (await fake_telegram.reply(CHAT, "/status")).text == replies.HOW_TO_LINK
 
 

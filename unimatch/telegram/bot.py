@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
-from telegram.error import TelegramError
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -29,19 +30,20 @@ from unimatch.delivery import OutboxSender, Reachability
 from unimatch.errors import StoreUnavailable
 from unimatch.telegram import replies
 from unimatch.telegram.conversation import Conversation
+from unimatch.telegram.messages import counted_message
 
 logger = logging.getLogger(__name__)
 
 #: Seconds Telegram may hold an empty ``getUpdates`` (long polling).
 POLL_TIMEOUT = 30
 COMMANDS = ("start", "status", "pause", "resume", "stop", "unlink", "help")
-ALLOWED_UPDATES = ["message"]
+ALLOWED_UPDATES = ["message", "callback_query"]
 _WARN_EVERY = 300.0  # polling errors: one warning per this many seconds
 
 
 def build_application(token: str, api_url: str, conversation: Conversation) -> Application:
-    """The bot's Application: each command of :data:`COMMANDS`, and anything
-    else a person writes (answered with the help).
+    """The bot's Application: each command of :data:`COMMANDS`, anything
+    else a person writes (answered with the help), and reminder buttons.
     Private chats only: a chat is one person's."""
     base = api_url.rstrip("/")
     application = (ApplicationBuilder().token(token).base_url(f"{base}/bot")
@@ -52,6 +54,7 @@ def build_application(token: str, api_url: str, conversation: Conversation) -> A
                                                filters=private))
     application.add_handler(MessageHandler(private & (filters.COMMAND | filters.TEXT),
                                            _on_command(conversation, "")))
+    application.add_handler(CallbackQueryHandler(_on_button(conversation)))
     application.add_error_handler(_on_error)
     return application
 
@@ -69,6 +72,28 @@ def _on_command(conversation: Conversation, name: str) -> Callback:
         except StoreUnavailable:
             text = replies.TRY_LATER
         await message.reply_text(text)
+    return handle
+
+
+def _on_button(conversation: Conversation) -> Callback:
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        shown = query.message
+        chat_id = shown.chat.id if shown is not None else query.from_user.id
+        try:
+            answer = await conversation.button(chat_id, query.data)
+        except StoreUnavailable:
+            await query.answer(replies.TRY_LATER)
+            return
+        await query.answer(answer.notice)
+        if answer.met is None or not isinstance(shown, Message) or not shown.text:
+            return
+        try:
+            await query.edit_message_text(counted_message(shown.text, answer.met))
+        except BadRequest as exc:  # the same answer twice ("not modified"), or gone
+            logger.info("reminder in chat %s left as it was: %s", chat_id, exc)
     return handle
 
 

@@ -4,20 +4,38 @@ these calls). Every answer is a text to send back; a chat that is not
 linked gets the explanation of how to link whatever it sends, but a
 ``/start`` with a valid code."""
 
+import dataclasses
 import datetime as dt
 import logging
 
-from unimatch import accounts
+from unimatch import accounts, feedback
 from unimatch.clock import Clock
 from unimatch.dialects import V2
-from unimatch.errors import LinkCodeExpired, LinkCodeInvalid, LinkCodeUsed, TelegramIdTaken
+from unimatch.errors import (
+    FeedbackClosed,
+    LinkCodeExpired,
+    LinkCodeInvalid,
+    LinkCodeUsed,
+    NotFound,
+    TelegramIdTaken,
+)
 from unimatch.schedule import Schedule
 from unimatch.store import Store
 from unimatch.telegram import linking, replies
+from unimatch.telegram.reminders import parse_button
 
 logger = logging.getLogger(__name__)
 
 PAUSE_WEEKS = range(1, 9)
+
+
+@dataclasses.dataclass(frozen=True)
+class ButtonAnswer:
+    """What a press gets: ``notice`` (the short answer Telegram shows) and,
+    when it was recorded, ``met`` (the reminder is then edited to say so)."""
+
+    notice: str
+    met: bool | None = None
 
 
 class Conversation:
@@ -107,3 +125,23 @@ class Conversation:
         logger.info("chat %s unlinked from user %s by /unlink", chat_id, user["_id"])
         return replies.unlinked(user)
 
+    async def button(self, chat_id: int, data: str | None) -> ButtonAnswer:
+        """A press on a reminder's button in ``chat_id``: recorded for the
+        chat's owner when the pair is theirs, else only answered."""
+        parsed = parse_button(data)
+        if parsed is None:
+            return ButtonAnswer(replies.BUTTON_UNKNOWN)
+        pair_id, met = parsed
+        user = await self.store.users.by_chat(chat_id)
+        if user is None:
+            return ButtonAnswer(replies.BUTTON_NOT_LINKED)
+        try:
+            pair = await feedback.own_pair(self.store, user["_id"], pair_id)
+            await feedback.answer_round(self.store, pair, user["_id"], met, self._today(),
+                                        self.clock.timestamp())
+        except NotFound:
+            logger.info("chat %s pressed a button for pair %s, not its owner's", chat_id, pair_id)
+            return ButtonAnswer(replies.BUTTON_NOT_YOURS)
+        except FeedbackClosed:
+            return ButtonAnswer(replies.BUTTON_CLOSED)
+        return ButtonAnswer(replies.BUTTON_COUNTED, met)
