@@ -18,6 +18,7 @@ import os
 import uuid
 
 import pytest
+from fake_telegram import FakeTelegram
 from harness import JWT_SECRET, ServerProcess
 from pymongo import AsyncMongoClient
 from smtp_mailbox import Mailbox
@@ -28,6 +29,7 @@ from unimatch.config import Config
 from unimatch.matching.pool import matcher_pool as _matcher_pool
 from unimatch.store import Store, ferretdb
 from unimatch.store.engines import ENGINES, available
+from unimatch.telegram.notifier import TelegramNotifier, make_bot
 from unimatch.wiring import build_realtime, build_services
 
 pytest_plugins = ["offline"]
@@ -353,6 +355,30 @@ def start_embedded(_servers):
     """``server.py`` on its own embedded nx-27017 with a generated secret,
     as ``make run`` starts it: no engine lane, so it runs once."""
     return lambda *args, **kw: _servers.start(None, args, jwt_secret=None, **kw)
+
+
+@pytest.fixture
+def fake_telegram(io_loop, clock):
+    """A fake Telegram Bot API on loopback, in the test's loop
+    (``fake_telegram.py``); give its ``url`` as the Bot API's."""
+    fake = FakeTelegram(clock)
+    fake.start()
+    yield fake
+    io_loop.run_sync(fake.stop)
+
+
+@pytest.fixture
+def new_notifier(store, clock, fake_telegram, io_loop):
+    """``new_notifier()``: another Telegram notifier on the same outbox and
+    the fake Bot API, as after a restart; all are closed afterwards."""
+    made = []
+
+    def new():
+        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
+        return made[-1]
+    yield new
+    for notifier in made:
+        io_loop.run_sync(notifier.close)
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ import datetime as dt
 import pytest
 from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN
-from fake_telegram import FakeTelegram
 
 from unimatch.rounds import NOTIFIED, RoundService
 from unimatch.telegram import replies
 from unimatch.telegram.notices import RoundNotices
-from unimatch.telegram.notifier import TelegramNotifier, make_bot
 from unimatch.telegram.reminders import button_data
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # the service's zone, Asia/Yekaterinburg
@@ -24,29 +22,8 @@ BUTTONS = ["Мы встретились", "Не получилось"]
 
 
 @pytest.fixture
-def fake_telegram(io_loop, clock):
-    fake = FakeTelegram(clock)
-    fake.start()
-    yield fake
-    io_loop.run_sync(fake.stop)
-
-
-@pytest.fixture
 def config_overrides(fake_telegram):
     return {"telegram_bot_token": TEST_BOT_TOKEN, "telegram_api_url": fake_telegram.url}
-
-
-@pytest.fixture
-def new_notifier(store, clock, fake_telegram, io_loop):
-    """Another notifier on the same outbox, as after a restart."""
-    made = []
-
-    def new():
-        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
-        return made[-1]
-    yield new
-    for notifier in made:
-        io_loop.run_sync(notifier.close)
 
 
 async def _round(api, store, realtime, clock, count, linked=None):
@@ -63,6 +40,16 @@ async def _round(api, store, realtime, clock, count, linked=None):
 
 def _reminders(fake, chat_id=None):
     return [call for call in fake.sends(chat_id) if call.buttons]
+
+
+async def _reminded(api, store, realtime, clock, fake, count):
+    """A round of ``count`` linked students, three days on: their reminders
+    sent. Returns the registration bodies and the first student's reminder."""
+    users = await _round(api, store, realtime, clock, count)
+    clock.advance(THREE_DAYS)
+    await realtime.notifier.deliver_due()
+    [reminder] = _reminders(fake, FIRST_CHAT)
+    return users, reminder
 
 
 async def _pairs(api, registered):
@@ -198,10 +185,7 @@ async def _press(fake, reminder, data):
 @pytest.mark.gen_test(timeout=60)
 async def test_pressing_met_records_it_for_the_whole_group_and_edits_the_reminder(
         api, store, realtime, clock, fake_telegram, polling):
-    users = await _round(api, store, realtime, clock, 3)  # a trio
-    clock.advance(THREE_DAYS)
-    await realtime.notifier.deliver_due()
-    [reminder] = _reminders(fake_telegram, FIRST_CHAT)
+    users, reminder = await _reminded(api, store, realtime, clock, fake_telegram, 3)  # a trio
     mark = len(fake_telegram.calls)
     answer = await _press(fake_telegram, reminder, reminder.buttons[0][1])
     assert answer.params["text"] == replies.BUTTON_COUNTED
@@ -235,10 +219,7 @@ async def test_a_button_keeps_a_rating_given_on_the_web_while_met_stays_true(
 @pytest.mark.gen_test(timeout=60)
 async def test_a_button_for_someone_elses_pair_is_only_answered(api, store, realtime, clock,
                                                                 fake_telegram, polling):
-    users = await _round(api, store, realtime, clock, 4)
-    clock.advance(THREE_DAYS)
-    await realtime.notifier.deliver_due()
-    [mine] = _reminders(fake_telegram, FIRST_CHAT)
+    users, mine = await _reminded(api, store, realtime, clock, fake_telegram, 4)
     [theirs] = [i["id"] for i in await _pairs(api, users[2])]
     for data, notice in ((button_data(theirs, True), replies.BUTTON_NOT_YOURS),
                          (button_data(999999, False), replies.BUTTON_NOT_YOURS),
@@ -258,10 +239,7 @@ async def test_a_button_for_someone_elses_pair_is_only_answered(api, store, real
 @pytest.mark.gen_test(timeout=60)
 async def test_a_second_press_sends_nothing_new(api, store, realtime, clock, fake_telegram,
                                                polling):
-    users = await _round(api, store, realtime, clock, 2)
-    clock.advance(THREE_DAYS)
-    await realtime.notifier.deliver_due()
-    [reminder] = _reminders(fake_telegram, FIRST_CHAT)
+    users, reminder = await _reminded(api, store, realtime, clock, fake_telegram, 2)
     await _press(fake_telegram, reminder, reminder.buttons[1][1])
     sent = len(fake_telegram.sends(FIRST_CHAT))
     # The same press again (Telegram delivers a double tap twice).
@@ -277,10 +255,7 @@ async def test_a_second_press_sends_nothing_new(api, store, realtime, clock, fak
 @pytest.mark.gen_test(timeout=60)
 async def test_a_press_after_four_weeks_is_refused(api, store, realtime, clock, fake_telegram,
                                                    polling):
-    users = await _round(api, store, realtime, clock, 2)
-    clock.advance(THREE_DAYS)
-    await realtime.notifier.deliver_due()
-    [reminder] = _reminders(fake_telegram, FIRST_CHAT)
+    users, reminder = await _reminded(api, store, realtime, clock, fake_telegram, 2)
     clock.advance(25 * 24 * 3600)
     answer = await _press(fake_telegram, reminder, reminder.buttons[0][1])
     assert answer.params["text"] == replies.BUTTON_CLOSED

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from conftest import TEST_BOT_TOKEN
-from fake_telegram import FakeTelegram
 
 from unimatch.telegram import replies
 from unimatch.telegram.bot import TelegramBot, build_application
@@ -19,14 +18,6 @@ CHAT, OTHER_CHAT = 5001, 5002
 LINK_CODE = "/users/api/tg-link-code/"
 COMMANDS = ("/status", "/pause 2", "/resume", "/stop", "/unlink", "/help", "/frobnicate",
             "привет")
-
-
-@pytest.fixture
-def fake_telegram(io_loop, clock):
-    fake = FakeTelegram(clock)
-    fake.start()
-    yield fake
-    io_loop.run_sync(fake.stop)
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import pytest
 from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN
 from crashes import Crash, crash_at
-from fake_telegram import BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1, FakeTelegram
+from fake_telegram import BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1
 
 from unimatch.rounds import NOTIFIED, RoundService, slot_key
 from unimatch.telegram.notices import RoundNotices
-from unimatch.telegram.notifier import CLAIM_LEASE, TelegramNotifier, make_bot
+from unimatch.telegram.notifier import CLAIM_LEASE
 
 FIRST_CHAT = 1001
 
@@ -24,29 +24,8 @@ ignore_retry_after_deprecation = pytest.mark.filterwarnings(
 
 
 @pytest.fixture
-def fake_telegram(io_loop, clock):
-    fake = FakeTelegram(clock)
-    fake.start()
-    yield fake
-    io_loop.run_sync(fake.stop)
-
-
-@pytest.fixture
 def config_overrides(fake_telegram):
     return {"telegram_bot_token": TEST_BOT_TOKEN, "telegram_api_url": fake_telegram.url}
-
-
-@pytest.fixture
-def new_notifier(store, clock, fake_telegram, io_loop):
-    """Another notifier on the same outbox, as after a restart."""
-    made = []
-
-    def new():
-        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
-        return made[-1]
-    yield new
-    for notifier in made:
-        io_loop.run_sync(notifier.close)
 
 
 async def _cohort(api, store, count, linked=None):
