@@ -22,6 +22,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from fake_telegram import FakeTelegram
 from harness import JWT_SECRET, ServerProcess, clean_env
 from pymongo import AsyncMongoClient
 from smtp_mailbox import Mailbox
@@ -32,6 +33,7 @@ from unimatch.config import Config
 from unimatch.matching.pool import matcher_pool as _matcher_pool
 from unimatch.store import Store, ferretdb
 from unimatch.store.engines import ENGINES, available
+from unimatch.telegram.notifier import TelegramNotifier, make_bot
 from unimatch.wiring import build_realtime, build_services
 
 # browser_support: the browser tests' fixtures (Chromium, pages, servers, SMTP).
@@ -374,6 +376,30 @@ def cli(mongo_url, shared_db, tmp_path):
                               capture_output=True, text=True, env=clean_env(), timeout=60,
                               check=False, cwd=tmp_path, input=stdin)
     return run
+
+
+@pytest.fixture
+def fake_telegram(io_loop, clock):
+    """A fake Telegram Bot API on loopback, in the test's loop
+    (``fake_telegram.py``); give its ``url`` as the Bot API's."""
+    fake = FakeTelegram(clock)
+    fake.start()
+    yield fake
+    io_loop.run_sync(fake.stop)
+
+
+@pytest.fixture
+def new_notifier(store, clock, fake_telegram, io_loop):
+    """``new_notifier()``: another Telegram notifier on the same outbox and
+    the fake Bot API, as after a restart; all are closed afterwards."""
+    made = []
+
+    def new():
+        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
+        return made[-1]
+    yield new
+    for notifier in made:
+        io_loop.run_sync(notifier.close)
 
 
 @pytest.fixture

@@ -30,9 +30,11 @@ NO_SMTP = "smtp://127.0.0.1:9"
 
 def test_the_server_agrees_with_its_openapi_document(start_server, tmp_path):
     # A bot token makes tg-auth check signatures (400) instead of answering
-    # 503; an SMTP server (on a loopback port nobody listens on: mail waits
-    # in the outbox) lets the mail endpoints queue instead of answering 503.
+    # 503, and with a bot username tg-link-code gives codes; an SMTP server
+    # (on a loopback port nobody listens on: mail waits in the outbox) lets
+    # the mail endpoints queue instead of answering 503.
     server = start_server("--smtp-url", NO_SMTP, "--mail-from", "noreply@unimatch.test",
+                          "--telegram-bot-username", "unimatch_test_bot",
                           env={"TELEGRAM_BOT_TOKEN": TEST_BOT_TOKEN,
                                "TELEGRAM_API_URL": NO_TELEGRAM})
     token = server.register("staff@example.com", "correct-horse-7")["access"]

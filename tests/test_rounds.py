@@ -233,7 +233,8 @@ async def test_a_manual_round_cut_off_by_a_crash_is_finished_by_another_process(
     assert finished["state"] == "done" and finished["attempts"] == 2
     assert finished["summary"]["round"] == round_doc["number"]
     assert await store.db["pairs"].count_documents({}) == 3, "the saved plan, not a second one"
-    assert await store.db["outbox"].count_documents({}) == 4
+    assert await store.db["outbox"].count_documents({"kind": "match"}) == 4
+    assert await store.db["outbox"].count_documents({"kind": "feedback"}) == 4
     assert await store.db["rounds"].count_documents({}) == 1, "no extra round"
 
 

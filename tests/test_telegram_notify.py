@@ -9,11 +9,11 @@ import pytest
 from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN
 from crashes import Crash, crash_at
-from fake_telegram import BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1, FakeTelegram
+from fake_telegram import BAD_GATEWAY, BLOCKED, CHAT_NOT_FOUND, DROP, RETRY_AFTER_1
 
 from unimatch.rounds import NOTIFIED, RoundService, slot_key
 from unimatch.telegram.notices import RoundNotices
-from unimatch.telegram.notifier import CLAIM_LEASE, TelegramNotifier, make_bot
+from unimatch.telegram.notifier import CLAIM_LEASE
 
 FIRST_CHAT = 1001
 
@@ -24,29 +24,8 @@ ignore_retry_after_deprecation = pytest.mark.filterwarnings(
 
 
 @pytest.fixture
-def fake_telegram(io_loop, clock):
-    fake = FakeTelegram(clock)
-    fake.start()
-    yield fake
-    io_loop.run_sync(fake.stop)
-
-
-@pytest.fixture
 def config_overrides(fake_telegram):
     return {"telegram_bot_token": TEST_BOT_TOKEN, "telegram_api_url": fake_telegram.url}
-
-
-@pytest.fixture
-def new_notifier(store, clock, fake_telegram, io_loop):
-    """Another notifier on the same outbox, as after a restart."""
-    made = []
-
-    def new():
-        made.append(TelegramNotifier(store, clock, make_bot(TEST_BOT_TOKEN, fake_telegram.url)))
-        return made[-1]
-    yield new
-    for notifier in made:
-        io_loop.run_sync(notifier.close)
 
 
 async def _cohort(api, store, count, linked=None):
@@ -69,7 +48,15 @@ async def _partners(store, round_no) -> dict[int, set[int]]:
 
 
 async def _states(store) -> dict[str, str]:
-    return {doc["_id"]: doc["state"] async for doc in store.db["outbox"].find({})}
+    """The match notices' states (each round's reminders wait three days:
+    tests/test_feedback_reminders.py)."""
+    return {doc["_id"]: doc["state"] async for doc in store.db["outbox"].find({"kind": "match"})}
+
+
+async def _counts(store) -> dict[str, int]:
+    """How many match notices are in each state."""
+    states = collections.Counter((await _states(store)).values())
+    return {state: states[state] for state in ("pending", "sending", "sent", "dropped")}
 
 
 def _per_chat(fake) -> collections.Counter:
@@ -138,7 +125,7 @@ async def test_retried_round_and_repeated_delivery_send_nothing_more(
     # A fresh sender, with no memory of what went out, finds nothing either.
     assert await new_notifier().deliver_due() == 0
     assert _per_chat(fake_telegram) == {FIRST_CHAT + i: 1 for i in range(4)}
-    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 4, "dropped": 0}
+    assert await _counts(store) == {"pending": 0, "sending": 0, "sent": 4, "dropped": 0}
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -169,7 +156,7 @@ async def test_graceful_stop_finishes_the_message_in_hand(
     release.set()                            # ... which Telegram answers during the stop
     assert await delivery == 1
     await stopping
-    assert await store.outbox.counts() == {"pending": 1, "sending": 0, "sent": 1, "dropped": 0}
+    assert await _counts(store) == {"pending": 1, "sending": 0, "sent": 1, "dropped": 0}
 
     assert await new_notifier().deliver_due() == 1
     assert _per_chat(fake_telegram) == {FIRST_CHAT: 1, FIRST_CHAT + 1: 1}
@@ -307,7 +294,7 @@ async def test_at_most_one_message_a_second_per_chat(api, store, realtime, clock
     second = await realtime.rounds.run_now()
     assert await realtime.notifier.deliver_due() == 4
     assert await realtime.notifier.deliver_due() == 0, "each chat waits a second"
-    assert await store.outbox.counts() == {"pending": 4, "sending": 0, "sent": 4, "dropped": 0}
+    assert await _counts(store) == {"pending": 4, "sending": 0, "sent": 4, "dropped": 0}
     clock.advance(1.0)
     assert await realtime.notifier.deliver_due() == 4
 
@@ -326,7 +313,7 @@ async def test_without_a_token_notifications_are_off(api, store, realtime, fake_
     assert realtime.notifier is None and realtime.rounds.notices is None
     summary = await realtime.rounds.run_now()
     assert summary["participants"] == 4 and summary["pairs"] == 2
-    assert await store.outbox.counts() == {"pending": 0, "sending": 0, "sent": 0, "dropped": 0}
+    assert await _counts(store) == {"pending": 0, "sending": 0, "sent": 0, "dropped": 0}
     assert fake_telegram.calls == []
 
 

@@ -46,11 +46,23 @@ def _success(summary: dict) -> str:
     return str(100 * summary["sharing_groups"] / groups) if groups else "0"
 
 
+def _with_my_feedback(items: object) -> object:
+    """Issue 13 ("Did you meet?"): a pairs item "gains ``my_feedback``
+    (``{"met", "rating"}`` or null) in every pairs answer"; null (the
+    scenario answers no pair)."""
+    if isinstance(items, list):
+        return [{**item, "my_feedback": None} if isinstance(item, dict) and "partner" in item
+                else item for item in items]
+    return items
+
+
 def expected_now(record: dict) -> dict:
     """What today's code must answer: the golden record plus the additions."""
     record = copy.deepcopy(record)
     request, response = record["request"], record["response"]
     response["body"] = _with_paused_until(response["body"])
+    if request["method"] == "GET" and request["path"].rstrip("/") == "/users/api/pairs":
+        response["body"] = _with_my_feedback(response["body"])
     if (request["method"], request["path"], response["status"]) == ("POST", CREATE_PAIRS, 201):
         response["body"]["success"] = _success(response["body"])
     headers = response["headers"]

@@ -34,3 +34,14 @@ def test_pair_items_one_per_partner_in_the_order_given():
         "id": 12, "partner": partner_json(BOB), "created_at": "2025-04-28", "round": 3,
         "common_hobbies": ["Спорт"]}]
     assert pair_items(2, pairs[:1], users, {})[0]["partner"]["id"] == 1
+
+
+def test_pair_items_carry_my_feedback_when_answers_are_given():
+    pairs = [{"_id": 12, "members": [1, 2], "round": 3, "created_at": "2025-04-28", "common": []},
+             {"_id": 14, "members": [1, 2], "round": 4, "created_at": "2025-05-05", "common": []}]
+    users = {1: ANN, 2: BOB}
+    answers = {12: {"_id": "12:1", "user_id": 1, "pair_id": 12, "round": 3, "met": True,
+                    "rating": 4, "updated_at": 0.0}}
+    assert [item["my_feedback"] for item in pair_items(1, pairs, users, {}, answers)] == [
+        {"met": True, "rating": 4}, None]
+    assert "my_feedback" not in pair_items(1, pairs, users, {})[0], "alerts do without"

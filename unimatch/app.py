@@ -18,11 +18,12 @@ from unimatch.handlers.admin import CreatePairsHandler, StatsHandler
 from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, OversizedHeaders
 from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.feedback import FeedbackHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import PageHandler, StaticHandler
 from unimatch.handlers.pairs import PairsHandler
-from unimatch.handlers.telegram import TelegramAuthHandler
+from unimatch.handlers.telegram import LinkCodeHandler, TelegramAuthHandler
 from unimatch.services import Services
 from unimatch.wiring import Realtime
 from unimatch.ws.handler import MAX_MESSAGE, SocketHandler
@@ -35,6 +36,8 @@ ROUTES = (
     ("auth/users/me/", MeHandler),
     ("users/api/tg-auth/", TelegramAuthHandler),
     ("users/api/pairs/", PairsHandler),
+    ("users/api/pairs/([^/]+)/feedback/", FeedbackHandler),
+    ("users/api/tg-link-code/", LinkCodeHandler),
     ("users/api/hobby/", MyHobbiesHandler),
     ("users/api/hobby/all/", AllHobbiesHandler),
     ("users/api/hobby/total/", HobbyTotalHandler),

@@ -85,8 +85,7 @@ class OutboxSender:
         async with self._delivering:
             if self._stopping or not self._may_try(self.clock.timestamp()):
                 return 0
-            if not await self.outbox.hold_sender(self.owner, self.clock.timestamp(),
-                                                 SENDER_LEASE):
+            if not await self.hold_role():
                 return 0
             if not await self._begin():
                 return 0
@@ -94,6 +93,14 @@ class OutboxSender:
                 return await self._deliver(limit)
             finally:
                 await self._end_batch()
+
+    async def hold_role(self) -> bool:
+        """Take or keep the sender role; False while stopping or while
+        another process holds it. Whatever else must run in one process
+        at a time for this service (the Telegram bot's polling) asks here."""
+        if self._stopping:
+            return False
+        return await self.outbox.hold_sender(self.owner, self.clock.timestamp(), SENDER_LEASE)
 
     async def _deliver(self, limit: int) -> int:
         sent = 0

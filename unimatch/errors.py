@@ -105,6 +105,10 @@ class TelegramIdTaken(UniMatchError):
     """This Telegram account is linked to another user."""
 
 
+class FeedbackClosed(UniMatchError):
+    """Answers about this pair are no longer taken (its round is four weeks old)."""
+
+
 class ServiceUnavailable(UniMatchError):
     """A part of the service this request needs is not running.
     ``retry_after``: seconds a client should wait before trying again
@@ -137,3 +141,20 @@ class MessageText(UniMatchError):
 class MailNotConfigured(ServiceUnavailable):
     """This server sends no mail (no SMTP settings), or does not know where
     a reset link may point (no web client URL, and a host it cannot vouch for)."""
+
+
+class TelegramBotNotConfigured(ServiceUnavailable):
+    """There is no Telegram bot to link a chat through: no bot token, or no
+    bot username to build its deep link."""
+
+
+class LinkCodeInvalid(UniMatchError):
+    """A Telegram link code that was never issued (or is long forgotten)."""
+
+
+class LinkCodeExpired(UniMatchError):
+    """A Telegram link code past its lifetime."""
+
+
+class LinkCodeUsed(UniMatchError):
+    """A Telegram link code that has linked a chat already."""

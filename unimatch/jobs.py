@@ -46,9 +46,9 @@ class PeriodicJobs:
 
 class ExpiredPurge:
     """Forgets records past their use (revoked tokens that expired anyway,
-    old throttling counts, spent credentials), which a TTL index does on
-    MongoDB only (FerretDB 1.x has none): run periodically, it keeps those
-    collections the same size on every engine."""
+    old throttling counts, spent credentials, expired Telegram link codes),
+    which a TTL index does on MongoDB only (FerretDB 1.x has none): run
+    periodically, it keeps those collections the same size on every engine."""
 
     def __init__(self, store: Store, clock: Clock):
         self.store = store

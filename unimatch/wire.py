@@ -36,9 +36,11 @@ def partner_json(user: dict) -> dict:
 
 
 def pair_items(user_id: int, pairs: list[dict], users: dict[int, dict],
-               hobby_names: dict[int, str]) -> list[dict]:
+               hobby_names: dict[int, str], feedback: dict[int, dict] | None = None) -> list[dict]:
     """Pairs items as one user sees them: one entry per partner, in the
-    order given. Pairs whose partner no longer exists are left out."""
+    order given. Pairs whose partner no longer exists are left out.
+    ``feedback`` (the user's answers by pair id, from
+    ``store.feedback.for_user``): each item gets ``my_feedback``."""
     items = []
     for pair in pairs:
         partner_id = next((m for m in pair["members"] if m != user_id), None)
@@ -54,18 +56,29 @@ def pair_items(user_id: int, pairs: list[dict], users: dict[int, dict],
             "round": pair["round"],
             "common_hobbies": [hobby_names[h] for h in pair.get("common", []) if h in hobby_names],
         })
+        if feedback is not None:
+            items[-1]["my_feedback"] = feedback_json(feedback.get(pair["_id"]))
     return items
 
 
-async def load_pair_items(store: Store, pairs_by_user: dict[int, list[dict]]) -> dict[int, list[dict]]:
+def feedback_json(answer: dict | None) -> dict | None:
+    """``my_feedback``: the user's "did you meet?" answer, or None."""
+    return None if answer is None else {"met": answer["met"], "rating": answer["rating"]}
+
+
+async def load_pair_items(store: Store, pairs_by_user: dict[int, list[dict]],
+                          feedback: bool = False) -> dict[int, list[dict]]:
     """Pairs items for several users at once (each user's pairs in the order
-    given), with one lookup of partners and hobby names for all of them."""
+    given), with one lookup of partners and hobby names for all of them;
+    with ``feedback``, also ``my_feedback`` (one lookup per user: REST
+    answers have it, alerts to many sockets do without)."""
     if not any(pairs_by_user.values()):
         return {user_id: [] for user_id in pairs_by_user}
     member_ids = {m for pairs in pairs_by_user.values() for pair in pairs for m in pair["members"]}
     users = await store.users.many(member_ids)
     names = await store.hobbies.names()
-    return {user_id: pair_items(user_id, pairs, users, names)
+    return {user_id: pair_items(user_id, pairs, users, names,
+                                await store.feedback.for_user(user_id) if feedback else None)
             for user_id, pairs in pairs_by_user.items()}
 
 
@@ -103,14 +116,19 @@ def partner_v2(user: dict, hobby_names: dict[int, str]) -> dict:
             "hobby": _hobby_objects(user, hobby_names)}
 
 
+def pair_items_v2(user_id: int, pairs: list[dict], users: dict[int, dict],
+                  hobby_names: dict[int, str], feedback: dict[int, dict] | None = None) -> list[dict]:
+    """:func:`pair_items` with v2's partners."""
+    return [{**item, "partner": partner_v2(users[item["partner"]["id"]], hobby_names)}
+            for item in pair_items(user_id, pairs, users, hobby_names, feedback)]
+
+
 def pairs_v2(user_id: int, pairs: list[dict], latest_round: int | None, users: dict[int, dict],
-             hobby_names: dict[int, str]) -> dict:
+             hobby_names: dict[int, str], feedback: dict[int, dict] | None = None) -> dict:
     """v2's pairs answer: ``current_pair``, the user's pair made by the
     latest round (the lowest pair id of a trio; ``current_pairs`` has all),
     or null; ``pairs``, every earlier one, newest round first, then by id."""
-    items = []
-    for item in pair_items(user_id, pairs, users, hobby_names):
-        items.append({**item, "partner": partner_v2(users[item["partner"]["id"]], hobby_names)})
+    items = pair_items_v2(user_id, pairs, users, hobby_names, feedback)
     items.sort(key=lambda item: (-item["round"], item["id"]))
     current = [item for item in items if item["round"] == latest_round]
     return {"current_pair": current[0] if current else None,

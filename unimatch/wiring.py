@@ -31,6 +31,8 @@ from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
 from unimatch.store import DEFAULT_DB_NAME, Store
 from unimatch.store.embedded import EmbeddedMongo, holds_database, running_url
+from unimatch.telegram.bot import TelegramBot, build_application
+from unimatch.telegram.conversation import Conversation
 from unimatch.telegram.notices import round_notices
 from unimatch.telegram.notifier import TelegramNotifier, make_bot
 from unimatch.ws.hub import Hub
@@ -42,6 +44,7 @@ ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
 MAIL_POLL_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
+BOT_ROLE_SECONDS = 1.0
 
 
 class StoreRuntime:
@@ -144,10 +147,13 @@ class Realtime:
     alerts: MatchAlerts
     rounds: RoundService
     notifier: TelegramNotifier | None
+    bot: TelegramBot | None
     mail_sender: MailSender | None
     jobs: PeriodicJobs
 
     async def start(self) -> None:
+        """Start the jobs; the bot's job starts it polling once this
+        process holds the Telegram sender role."""
         await self.alerts.start()
         self.jobs.start()
 
@@ -155,6 +161,9 @@ class Realtime:
         self.jobs.stop()
         await self.rounds.release()
         self.hub.close_all()
+        # The bot first: it polls only while the notifier holds the role.
+        if self.bot is not None:
+            await self.bot.close()
         if self.notifier is not None:
             await self.notifier.close()
         if self.mail_sender is not None:
@@ -167,23 +176,35 @@ def build_realtime(config: Config, services: Services) -> Realtime:
     hub = Hub()
     ticker = Ticker(hub, services.schedule, services.clock)
     alerts = MatchAlerts(services.store, hub)
-    notifier = None
+    notifier = bot = None
     if services.rounds.notices is not None and config.telegram_bot_token:
-        bot = make_bot(config.telegram_bot_token, config.telegram_api_url)
-        notifier = TelegramNotifier(services.store, services.clock, bot)
+        notifier = TelegramNotifier(services.store, services.clock,
+                                    make_bot(config.telegram_bot_token, config.telegram_api_url))
+        bot = build_bot(config, services, notifier)
     else:
-        logger.info("Telegram notifications off: TELEGRAM_BOT_TOKEN is not set")
+        logger.info("Telegram notifications and bot off: TELEGRAM_BOT_TOKEN is not set")
     schedule = [Every(ticker.tick, config.tick_interval),
                 Every(alerts.check, ALERT_POLL_SECONDS),
                 Every(services.rounds.check, config.round_check_interval),
                 Every(ExpiredPurge(services.store, services.clock).check, PURGE_SECONDS)]
     if notifier is not None:
         schedule.append(Every(notifier.check, OUTBOX_POLL_SECONDS))
+    if bot is not None:
+        schedule.append(Every(bot.check, BOT_ROLE_SECONDS))
     mail_sender = build_mail_sender(config, services)
     if mail_sender is not None:
         schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
-                    notifier=notifier, mail_sender=mail_sender, jobs=PeriodicJobs(schedule))
+                    notifier=notifier, bot=bot, mail_sender=mail_sender,
+                    jobs=PeriodicJobs(schedule))
+
+
+def build_bot(config: Config, services: Services, notifier: TelegramNotifier) -> TelegramBot:
+    """The two-way bot, polling where ``notifier`` holds the sender role."""
+    token = config.telegram_bot_token or ""
+    conversation = Conversation(services.store, services.clock, services.schedule)
+    return TelegramBot(lambda: build_application(token, config.telegram_api_url, conversation),
+                       notifier, services.clock)
 
 
 def build_mail_sender(config: Config, services: Services) -> MailSender | None:

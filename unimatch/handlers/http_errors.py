@@ -18,6 +18,9 @@ _FIXED: dict[type[errors.UniMatchError], tuple[int, dict]] = {
     errors.TelegramEmailMismatch: (403, {"error": "The email belongs to another account"}),
     errors.TelegramIdTaken: (409, {"error": "This Telegram account is already linked to another user"}),
     errors.TelegramNotConfigured: (503, {"error": "Telegram login is not configured on this server"}),
+    errors.TelegramBotNotConfigured: (503, {"detail": "No Telegram bot is configured on this server."}),
+    errors.FeedbackClosed: (400, {"detail": "Answers about this pair closed when its round "
+                                            "turned four weeks old."}),
     errors.MailNotConfigured: (503, {"detail": "This server is not set up to send mail."}),
     errors.ServiceUnavailable: (503, {"detail": "Service temporarily unavailable, try again later."}),
     errors.HobbyExists: (400, {"name": ["hobby with this name already exists."]}),

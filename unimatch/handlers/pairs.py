@@ -10,5 +10,5 @@ class PairsHandler(BaseHandler):
     async def get(self) -> None:
         user_id = self.current_user["_id"]
         pairs = await self.services.store.pairs.for_user(user_id)
-        items = await load_pair_items(self.services.store, {user_id: pairs})
+        items = await load_pair_items(self.services.store, {user_id: pairs}, feedback=True)
         self.send_json(items[user_id])

@@ -11,7 +11,9 @@ from unimatch.errors import StoreUnavailable
 from unimatch.store.attempts import Attempts
 from unimatch.store.blocks import Blocks
 from unimatch.store.counters import Counters
+from unimatch.store.feedback import Feedback
 from unimatch.store.hobbies import Hobbies
+from unimatch.store.link_codes import LinkCodes
 from unimatch.store.outbox import Outbox, TelegramOutbox
 from unimatch.store.pairs import Pairs
 from unimatch.store.rounds import Rounds
@@ -48,6 +50,8 @@ class Store:
         self.spent = Spent(db)
         self.blocks = Blocks(db)
         self.stats = Stats(db)
+        self.feedback = Feedback(db)
+        self.link_codes = LinkCodes(db)
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
@@ -83,13 +87,17 @@ class Store:
         await self.attempts.ensure_indexes()
         await self.spent.ensure_indexes()
         await self.blocks.ensure_indexes()
+        await self.feedback.ensure_indexes()
+        await self.link_codes.ensure_indexes()
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):
-        the work of TTL indexes, on engines without them; and mail sent or
-        dropped over :data:`MAIL_KEPT` ago. Returns how many."""
+        the work of TTL indexes, on engines without them (Telegram link
+        codes too); and mail sent or dropped over :data:`MAIL_KEPT` ago.
+        Returns how many."""
         return (await self.blacklist.purge_expired(now) + await self.attempts.purge_expired(now)
-                + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT))
+                + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT)
+                + await self.link_codes.purge_expired(now))
 
     async def drop(self) -> None:
         """Delete this database."""

@@ -40,12 +40,13 @@ class Outbox:
         await self._col.create_index("not_before")
 
     async def enqueue(self, messages: list[dict], now: float) -> int:
-        """Add messages (each with its ``_id``); ids already present are
+        """Add messages (each with its ``_id``, and due at its
+        ``not_before`` when it has one, else now); ids already present are
         skipped. Returns how many were added."""
         if not messages:
             return 0
-        rows = [{**m, "state": PENDING, "attempts": 0, "not_before": now, "created_at": now}
-                for m in messages]
+        rows = [{**m, "state": PENDING, "attempts": 0, "not_before": m.get("not_before", now),
+                 "created_at": now} for m in messages]
         return await insert_new(self._col, rows)
 
     async def enqueue_shared(self, content_id: str, content: dict, messages: list[dict],
@@ -129,8 +130,12 @@ class Outbox:
 @translate_errors
 class TelegramOutbox(Outbox):
     """Round notices: ``_id`` ``"<round>:<user>"`` (one message per member
-    per round, however often the round's last step is retried),
-    ``chat_id``, ``user_id``, ``round``, ``text``."""
+    per round, however often the round's last step is retried), ``kind``
+    (``match``), ``chat_id``, ``user_id``, ``round``, ``text``; and
+    "did you meet?" reminders, ``_id`` ``"feedback:<round>:<user>"``,
+    ``kind`` ``feedback``, due days later (``not_before``), which also
+    carry ``buttons``: one row of inline buttons, ``[{"text", "data"}]``
+    (``data`` comes back in the press's callback query)."""
 
     async def drop_chat(self, chat_id: int, reason: str, now: float) -> int:
         """Drop every undelivered message to a chat (the user blocked the bot)."""

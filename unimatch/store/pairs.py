@@ -63,6 +63,9 @@ class Pairs:
         docs = [doc async for doc in self._col.find({"members": {"$in": [user_id]}})]
         return sorted(docs, key=lambda d: d["_id"], reverse=True)
 
+    async def get(self, pair_id: int) -> dict | None:
+        return await self._col.find_one({"_id": pair_id})
+
     async def for_round(self, round_no: int) -> list[dict]:
         """The pairs of one round, by id."""
         docs = [doc async for doc in self._col.find({"round": round_no})]

@@ -7,13 +7,15 @@ from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.store import Store
 from unimatch.telegram.messages import match_message
+from unimatch.telegram.reminders import reminders
 
 logger = logging.getLogger(__name__)
 
 
 class RoundNotices:
-    """Queues one message per linked member of a round. The message id is
-    ``"<round>:<user>"``, so a retried round queues nothing twice."""
+    """Queues one message per linked member of a round (``"<round>:<user>"``)
+    and one "did you meet?" reminder, due three days later
+    (``"feedback:<round>:<user>"``), so a retried round queues nothing twice."""
 
     def __init__(self, store: Store, clock: Clock):
         self.store = store
@@ -21,7 +23,9 @@ class RoundNotices:
 
     async def enqueue(self, number: int, groups: list[tuple[int, ...]],
                       hobbies: dict[int, frozenset[int]]) -> int:
-        """Queue the notices of round ``number``; returns how many were new."""
+        """Queue the notices of round ``number``; returns how many were new.
+        The reminders are due three days after the round's pairs are
+        announced (now), also when a round runs late."""
         linked = await self.store.users.linked()
         if not linked:
             return 0
@@ -30,13 +34,16 @@ class RoundNotices:
         users = {**await self.store.users.many(partner_ids - set(linked)), **linked}
         names = await self.store.hobbies.names()
         messages = [{
-            "_id": f"{number}:{member}", "chat_id": linked[member]["chat_id"], "user_id": member,
-            "round": number,
+            "_id": f"{number}:{member}", "kind": "match", "chat_id": linked[member]["chat_id"],
+            "user_id": member, "round": number,
             "text": match_message(linked[member],
                                   [users[p] for p in group if p != member and p in users],
                                   hobbies, names),
         } for member, group in group_of.items()]
-        added = await self.store.outbox.enqueue(messages, self.clock.timestamp())
+        now = self.clock.timestamp()
+        messages += reminders(number, now, {m: linked[m] for m in group_of},
+                              await self.store.pairs.for_round(number), users)
+        added = await self.store.outbox.enqueue(messages, now)
         if added:
             logger.info("round %d: %d Telegram messages queued", number, added)
         return added

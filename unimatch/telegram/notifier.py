@@ -3,7 +3,9 @@
 At most ``rate`` messages a second overall and one a second per chat;
 ``RetryAfter`` pauses sending for as long as Telegram asks; network errors
 retry with exponential backoff; ``Forbidden`` (the user blocked the bot)
-unlinks the chat and drops its messages. Telegram's limits are per bot, so
+unlinks the chat and drops its messages. A message with ``buttons`` goes
+with them as an inline keyboard; a reminder whose member has unlinked the
+chat or answered already is dropped unsent. Telegram's limits are per bot, so
 one process at a time holds the sender role; claims, leases and graceful
 stops are :mod:`unimatch.delivery`'s."""
 
@@ -11,11 +13,13 @@ import logging
 import warnings
 
 import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from unimatch.clock import Clock
 from unimatch.delivery import CLAIM_LEASE, OutboxSender
 from unimatch.store import Store
+from unimatch.telegram import reminders
 
 __all__ = ["CLAIM_LEASE", "TelegramNotifier", "make_bot"]
 
@@ -79,9 +83,16 @@ class TelegramNotifier(OutboxSender):
 
     async def _send(self, message: dict) -> str:
         chat_id = message["chat_id"]
+        if message.get("kind") == reminders.KIND:
+            reason = await reminders.unwanted(self.store, message)
+            if reason is not None:
+                await self.store.outbox.drop(message["_id"], reason, self.clock.timestamp())
+                logger.info("reminder %s not sent: %s", message["_id"], reason)
+                return "dropped"
         self._next_send = self.clock.timestamp() + self.min_gap
         try:
-            await self.bot.send_message(chat_id=chat_id, text=message["text"])
+            await self.bot.send_message(chat_id=chat_id, text=message["text"],
+                                        reply_markup=_keyboard(message.get("buttons")))
         except RetryAfter as exc:
             wait = _seconds(exc)
             logger.warning("Telegram asks to wait %.0f s", wait)
@@ -103,6 +114,14 @@ class TelegramNotifier(OutboxSender):
             return await self.retry_or_give_up(message, exc)
         self._last_by_chat[chat_id] = self.clock.timestamp()
         return await self.delivered(message)
+
+
+def _keyboard(buttons: list[dict] | None) -> InlineKeyboardMarkup | None:
+    """A message's one row of inline buttons, if it has any."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["data"])
+                                  for b in buttons]])
 
 
 def _seconds(exc: RetryAfter) -> float:

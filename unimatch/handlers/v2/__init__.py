@@ -7,7 +7,9 @@ hobby objects, ``{"error": ...}`` texts, the refresh token in a cookie).
 from unimatch.handlers.admin import CreatePairsHandler, StatsHandler
 from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
+from unimatch.handlers.feedback import FeedbackV2Handler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
+from unimatch.handlers.telegram import LinkCodeHandler
 from unimatch.handlers.v2 import accounts, pairs, reset, session, staff
 
 ROUTES = (
@@ -37,4 +39,7 @@ ROUTES = (
     ("api/blocks/", BlocksHandler),
     ("api/blocks/([^/]+)/", BlockHandler),
     ("admin-api/stats/", StatsHandler),
+    # "Did you meet?" (answered with v2's pairs item) and the bot's deep link.
+    ("api/pairs/([^/]+)/feedback/", FeedbackV2Handler),
+    ("api/tg-link-code/", LinkCodeHandler),
 )

@@ -14,4 +14,5 @@ class PairsHandler(BaseHandler):
         latest = await store.rounds.latest_number()
         users = await store.users.many({m for pair in pairs for m in pair["members"]})
         names = await store.hobbies.names()
-        self.send_json(pairs_v2(user_id, pairs, latest, users, names))
+        answers = await store.feedback.for_user(user_id)
+        self.send_json(pairs_v2(user_id, pairs, latest, users, names, answers))

@@ -1,0 +1,42 @@
+""""Did you meet?" answers: one per person and pair."""
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from unimatch.store._guard import translate_errors
+
+
+@translate_errors
+class Feedback:
+    """A document per (user, pair), with exactly these fields (the
+    organisers' stats read them): ``_id`` (``"<pair>:<user>"``),
+    ``user_id``, ``pair_id``, ``round`` (the pair's round number), ``met``
+    (bool), ``rating`` (int 1-5 or None), ``updated_at`` (epoch s).
+
+    An answer is written whole (a replace, not ``$set``): nx-27017 reads a
+    boolean written by ``$set`` back as 0/1, and another answer's leftovers
+    must not survive a change."""
+
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["feedback"]
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index("user_id")
+        await self._col.create_index("round")
+
+    async def record(self, *, user_id: int, pair_id: int, round_no: int, met: bool,
+                     rating: int | None, now: float) -> dict:
+        """Write (or replace) ``user_id``'s answer about ``pair_id``; returns it."""
+        doc = {"_id": f"{pair_id}:{user_id}", "user_id": user_id, "pair_id": pair_id,
+               "round": round_no, "met": bool(met), "rating": rating, "updated_at": now}
+        await self._col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        return doc
+
+    async def for_user(self, user_id: int) -> dict[int, dict]:
+        """Every answer ``user_id`` gave, by pair id: one query, however
+        many pairs (one a week per user keeps it small)."""
+        return {doc["pair_id"]: _read(doc) async for doc in self._col.find({"user_id": user_id})}
+
+
+def _read(doc: dict) -> dict:
+    doc["met"] = bool(doc["met"])
+    return doc
