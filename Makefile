@@ -6,7 +6,7 @@ FERRETDB := .ferretdb/bin/ferretdb
 # The machine's Go: on PATH, else where the official tarball puts it.
 GO       := $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go))
 
-.PHONY: install run test lint ferretdb bench-matcher bench-round clean
+.PHONY: install run test lint ferretdb bench-matcher bench-round bench-spike clean
 
 install: $(STAMP)
 
@@ -55,6 +55,11 @@ bench-matcher: install
 bench-round: install $(NEEDS)
 	@$(if $(NOTE),echo "make bench-round: $(NOTE)")
 	$(PY) bench/round.py --engines $(ENGINES) $(ARGS)
+
+# N sockets on one server process: ticks, a round's alerts, loop stall, RSS
+# (ARGS="--sizes 1000,5000,10000 --seconds 20").
+bench-spike: install
+	$(PY) bench/spike.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ferretdb
