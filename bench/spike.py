@@ -243,9 +243,12 @@ class ClientWorker:
             del buf[:start + length]
             if opcode == 0x8:
                 code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                self._drop(fd, conn, f"close {code}")
+                self._drop(fd, conn, f"close {code} {payload[2:].decode('utf-8', 'replace')}".strip())
                 return
-            self._message(conn, payload, arrived)
+            if opcode == 0x9:  # the server pings every 20 s and closes sockets that never answer
+                conn.sock.send(pong(payload))
+            else:
+                self._message(conn, payload, arrived)
 
     def _message(self, conn: Conn, payload: bytes, arrived: float) -> None:
         if payload.startswith(TICK):
@@ -279,6 +282,12 @@ class ClientWorker:
         self.epoll.unregister(fd)
         del self.conns[fd]
         conn.sock.close()
+
+
+def pong(ping: bytes) -> bytes:
+    """The answer to a ping (<= 125 bytes): a client frame is masked; an
+    all-zero mask leaves the payload as it is."""
+    return bytes([0x8A, 0x80 | len(ping)]) + b"\0\0\0\0" + ping
 
 
 def client(port: int, inflight: int) -> None:
