@@ -1,5 +1,6 @@
 """Countdown ticks: one frame built per tick and sent to every socket."""
 
+import asyncio
 import json
 
 from unimatch.clock import Clock
@@ -18,6 +19,9 @@ class Ticker:
         countdown = self.schedule.countdown(self.clock.now())
         return json.dumps({"type": "tick", **countdown})
 
-    def tick(self) -> None:
+    def tick(self) -> "asyncio.Future[None] | None":
+        """Send the tick to every socket; the future (awaited by the periodic
+        job, so ticks never overlap) is done when all had their turn."""
         if len(self.hub):
-            self.hub.broadcast(self.frame())
+            return self.hub.broadcast(self.frame())
+        return None
