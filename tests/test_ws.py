@@ -1,6 +1,7 @@
 """The WebSocket endpoint, end to end with Tornado's websocket client."""
 
 import asyncio
+import gc
 import json
 
 import jwt
@@ -9,6 +10,7 @@ from crashes import Stall
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from unimatch import alerts as alerts_module
 from unimatch.rounds import CLAIMED, RoundService
 
 
@@ -139,6 +141,38 @@ async def test_match_alert_reaches_each_member(api, ws_url, realtime):
     assert [frame["type"] for frame in frames] == ["tick", "tick"]
     for conn in (*conns, anonymous):
         conn.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_alerts_looked_up_in_batches_reach_everyone_once(api, ws_url, realtime, monkeypatch):
+    """Partners are fetched a few users at a time; a pair split across two
+    batches still reaches both members, each once, as GET pairs shows it."""
+    monkeypatch.setattr(alerts_module, "LOOKUP_BATCH", 2)
+    users = [await api.register(f"s{i}@example.com", hobby=[1]) for i in range(5)]  # one trio
+    conns = []
+    try:
+        for user in users:
+            conns.append(await _connect(ws_url + "?token=" + user["access"]))
+            await _next(conns[-1], "auth_ok")
+        await realtime.alerts.start()
+        for collector_on in (True, False):
+            if not collector_on:
+                gc.disable()
+            try:
+                await realtime.rounds.run_now()
+                assert await realtime.alerts.poll() == 5
+                assert gc.isenabled() == collector_on, "the collector is left as it was found"
+            finally:
+                gc.enable()
+            for user, conn in zip(users, conns, strict=True):
+                alert = await _next(conn, "match")
+                status, listed = await api.get("/users/api/pairs/", token=user["access"])
+                latest = [item for item in listed if item["round"] == alert["pairs"][0]["round"]]
+                # The REST item also has the user's "did you meet?" answer; an alert's has not.
+                assert [{**item, "my_feedback": None} for item in alert["pairs"]] == latest and latest
+    finally:
+        for conn in conns:
+            conn.close()
 
 
 @pytest.mark.gen_test(timeout=30)
