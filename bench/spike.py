@@ -537,9 +537,10 @@ async def round_finished_at(data_dir: str) -> float:
 def run_round(data_dir: str) -> tuple[float, dict]:
     """``unimatch match-now`` from its own process; the round's end (its
     ``finished_at``) and summary."""
-    command = shutil.which("unimatch", path=os.path.dirname(sys.executable)) or "unimatch"
-    done = subprocess.run([command, "match-now", "--data-dir", data_dir], env=clean_env(),
-                          capture_output=True, text=True, timeout=600, check=False)
+    # The checkout's own command (REPO first on the path), as server.py is.
+    done = subprocess.run([sys.executable, "-m", "unimatch.cli", "match-now", "--data-dir", data_dir],
+                          env=clean_env(), cwd=REPO, capture_output=True, text=True, timeout=600,
+                          check=False)
     if done.returncode != 0:
         raise SystemExit(f"match-now failed: {done.stderr.strip()}")
     return asyncio.run(round_finished_at(data_dir)), json.loads(done.stdout)
