@@ -1,10 +1,12 @@
 """New-match alerts: every server watches the database for finished
 rounds (whoever ran them) and tells its own connected users."""
 
+import asyncio
 import contextlib
 import gc
 import json
 import logging
+import time
 from collections.abc import Iterator
 
 from unimatch.store import Store
@@ -16,6 +18,7 @@ logger = logging.getLogger(__name__)
 # Users whose partners one store query fetches (a pair has two or three
 # members, so about twice as many documents come back).
 LOOKUP_BATCH = 1000
+LOOKUPS_IN_FLIGHT = 2
 
 
 class MatchAlerts:
@@ -54,6 +57,7 @@ class MatchAlerts:
             return await self._alert(number, online)
 
     async def _alert(self, number: int, online: set[int]) -> int:
+        started = time.monotonic()
         # One pass over the round's pairs indexes them by connected member:
         # linear in the round, whoever is online.
         mine: dict[int, list[dict]] = {}
@@ -68,14 +72,33 @@ class MatchAlerts:
         # of milliseconds, as would building every frame at once; the hub
         # builds each frame as it reaches it, in slices.
         members = list(mine)
+        batches = [{user_id: mine[user_id] for user_id in members[start:start + LOOKUP_BATCH]}
+                   for start in range(0, len(members), LOOKUP_BATCH)]
+        sent = await self._send_batches(batches) if batches else 0
+        logger.info("round %d: alerted %d sockets in %.2f s", number, sent, time.monotonic() - started)
+        return sent
+
+    async def _send_batches(self, batches: list[dict[int, list[dict]]]) -> int:
+        """Alert each batch's users in turn. Their partners are looked up
+        LOOKUPS_IN_FLIGHT batches at a time, ahead of the sending: the
+        store answers those lookups side by side (the embedded one too),
+        and it works while the alerts go out."""
+        gate = asyncio.Semaphore(LOOKUPS_IN_FLIGHT)
+
+        async def lookup(batch: dict[int, list[dict]]) -> dict[int, list[dict]]:
+            async with gate:
+                return await load_pair_items(self.store, batch)
+        lookups = [asyncio.ensure_future(lookup(batch)) for batch in batches]
         sent = 0
-        for start in range(0, len(members), LOOKUP_BATCH):
-            batch = {user_id: mine[user_id] for user_id in members[start:start + LOOKUP_BATCH]}
-            items = await load_pair_items(self.store, batch)
-            sent += await self.hub.send_to_users(
-                (user_id, json.dumps({"type": "match", "pairs": pairs}, ensure_ascii=False))
-                for user_id, pairs in items.items() if pairs)
-        logger.info("round %d: alerted %d sockets", number, sent)
+        try:
+            for found in lookups:
+                items = await found
+                sent += await self.hub.send_to_users(
+                    (user_id, json.dumps({"type": "match", "pairs": pairs}, ensure_ascii=False))
+                    for user_id, pairs in items.items() if pairs)
+        finally:
+            for found in lookups:
+                found.cancel()  # after a failure: no lookups left running
         return sent
 
 
