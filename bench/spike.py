@@ -53,6 +53,8 @@ from collections.abc import Iterable
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from round import table  # noqa: E402  (bench/round.py: figures side by side)
+
 FAKE_HASH = "$2b$04$" + "x" * 53  # nobody logs in here; hashing is not what we measure
 FD_LIMIT = 65536
 START_TIMEOUT = 60.0
@@ -580,8 +582,8 @@ def percentile(values: Iterable[float], pct: float) -> float:
 
 
 def stall_ms(stalls: tuple[float, float]) -> str:
-    """``wall (cpu)``: the longest lag, and the longest CPU-busy part of one."""
-    return f"{1000 * stalls[0]:.0f} ({1000 * stalls[1]:.0f} cpu)"
+    """``wall/cpu``: the longest lag, and the longest CPU-busy part of one."""
+    return f"{1000 * stalls[0]:.0f}/{1000 * stalls[1]:.0f}"
 
 
 def gc_ms(passes: tuple[int, float]) -> str:
@@ -589,7 +591,8 @@ def gc_ms(passes: tuple[int, float]) -> str:
 
 
 def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    """The 1-minute load average (this machine has os.cpu_count() cores)."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -598,7 +601,7 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
     secret = os.urandom(32).hex()
     server = ServerUnderTest(workdir, secret)
     clients: Clients | None = None
-    rows = [("load average at start", load())]
+    rows = [("load average (1 min) at start", load())]
     try:
         server.start()
         began = time.monotonic()
@@ -615,7 +618,7 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
         rows.append(("server RSS KiB per socket", f"{(server.rss_kib() - rss_before) / max(1, ready):.1f}"))
         window = (time.time(), time.time() + args.seconds)
         time.sleep(args.seconds)
-        rows.append(("load average after ticks", load()))
+        rows.append(("load average (1 min) after ticks", load()))
 
         # The login storm's figures (logins in flight, GET users/me p99, tick
         # spread during the storm) go here: a phase between the ticks and the
@@ -639,7 +642,7 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
              ("socket-ticks missed", str(quiet["missed"])),
              ("tick spread p50 ms", f"{1000 * quiet['p50']:.0f}"),
              ("tick spread p99 ms", f"{1000 * quiet['p99']:.0f}"),
-             ("loop stall max ms (ticks)", stall_ms(server.stalls(*window))),
+             ("loop stall max ms wall/cpu (ticks)", stall_ms(server.stalls(*window))),
              ("full GC passes (ticks): n, max ms", gc_ms(server.gc_passes(*window)))]
     alerts = sorted(a for r in records for a in r["alerts"])
     latencies = [a - finished_at for a in alerts]
@@ -650,7 +653,7 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
              ("alert latency p50 s", f"{percentile(latencies, 50):.2f}"),
              ("alert latency p99 s", f"{percentile(latencies, 99):.2f}"),
              ("alert latency max s", f"{max(latencies, default=float('nan')):.2f}"),
-             ("loop stall max ms (alerts)", stall_ms(server.stalls(finished_at, last + 1))),
+             ("loop stall max ms wall/cpu (alerts)", stall_ms(server.stalls(finished_at, last + 1))),
              ("full GC passes (alerts): n, max ms", gc_ms(server.gc_passes(finished_at, last + 1))),
              ("tick spread p99 ms (alerts)", f"{1000 * during['p99']:.0f}"),
              ("skipped tick slots (alerts)", str(during["skipped"]))]
@@ -662,17 +665,6 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return rows
-
-
-def table(columns: dict[str, list[tuple[str, str]]]) -> str:
-    names = list(dict.fromkeys(row for rows in columns.values() for row, _ in rows))
-    width = max(map(len, names))
-    cell = max(12, *(len(v) for rows in columns.values() for _, v in rows))
-    lines = [f"{'N =':<{width}}" + "".join(f" {n:>{cell}}" for n in columns)]
-    for row in names:
-        values = [dict(rows).get(row, "-") for rows in columns.values()]
-        lines.append(f"{row:<{width}}" + "".join(f" {value:>{cell}}" for value in values))
-    return "\n".join(lines)
 
 
 def uptime() -> str:
@@ -691,7 +683,7 @@ def main(args: argparse.Namespace) -> None:
     columns = {}
     for n in sizes:
         print(f"N = {n}: running ...", file=sys.stderr, flush=True)
-        columns[str(n)] = measure(n, args)
+        columns[f"N={n}"] = measure(n, args)
     print(table(columns))
     print(f"uptime at the end: {uptime()}")
 

@@ -135,12 +135,18 @@ def tiny_slices(monkeypatch):
     monkeypatch.setattr(hub_module, "SLICE_SECONDS", 0.0)
 
 
+def many_sockets(hub: Hub, slices: int = 10) -> list[Socket]:
+    """Enough stand-ins for ``slices`` slices, each added to ``hub``."""
+    sockets = [Socket() for _ in range(slices * hub_module._CLOCK_EVERY)]
+    for socket in sockets:
+        hub.add(socket)
+    return sockets
+
+
 @pytest.mark.gen_test
 async def test_a_broadcast_to_many_sockets_lets_the_loop_run_between_slices(tiny_slices):
     hub = Hub()
-    sockets = [Socket() for _ in range(10 * hub_module._CLOCK_EVERY)]
-    for socket in sockets:
-        hub.add(socket)
+    sockets = many_sockets(hub)
     reached_when_the_loop_ran = []
     asyncio.get_running_loop().call_soon(
         lambda: reached_when_the_loop_ran.append(sum(1 for s in sockets if s.frames)))
@@ -154,9 +160,7 @@ async def test_a_broadcast_to_many_sockets_lets_the_loop_run_between_slices(tiny
 @pytest.mark.gen_test
 async def test_a_newer_broadcast_ends_an_unfinished_one(tiny_slices):
     hub = Hub()
-    sockets = [Socket() for _ in range(10 * hub_module._CLOCK_EVERY)]
-    for socket in sockets:
-        hub.add(socket)
+    sockets = many_sockets(hub)
     first = hub.broadcast("tick-1")
     second = hub.broadcast("tick-2")
     await first
