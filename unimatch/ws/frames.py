@@ -4,7 +4,8 @@ Tornado's ``write_message`` frames every message again for every socket
 and wraps each write in a task, about 0.1 ms a socket: a tick to 10,000
 sockets took a second. A server's uncompressed frame is not masked (RFC
 6455 section 5.1), so its bytes are the same for every socket: they are
-built once here and handed to each socket's stream."""
+built once here and go to each socket as they are, straight to the kernel
+when nothing is queued before them, else through the socket's stream."""
 
 import asyncio
 
@@ -44,11 +45,12 @@ def direct_connection(socket: WebSocketHandler) -> WebSocketProtocol13 | None:
     to its stream as is, else None (then :func:`send` goes through
     ``write_message``).
 
-    The one place that relies on Tornado's internals: the protocol object
-    (``ws_connection``), its ``mask_outgoing`` flag and its private
-    ``_compressor`` (None: no permessage-deflate on this socket), read the
-    way ``WebSocketProtocol13._write_frame`` and ``write_message`` read
-    them in Tornado 6. ``tests/test_hub.py`` fails if a real socket stops
+    What relies on Tornado's internals is here: the protocol object
+    (``ws_connection``), its ``stream`` (which :func:`send` writes to), its
+    ``mask_outgoing`` flag and its private ``_compressor`` (None: no
+    permessage-deflate on this socket), read the way
+    ``WebSocketProtocol13._write_frame`` and ``write_message`` read them in
+    Tornado 6. ``tests/test_hub.py`` fails if a real socket stops
     qualifying, so an upgrade that renames them shows up there; meanwhile
     every socket falls back to ``write_message`` and still works."""
     connection = getattr(socket, "ws_connection", None)
