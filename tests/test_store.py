@@ -119,6 +119,20 @@ async def test_user_ids_are_not_reused(store):
 
 
 @pytest.mark.gen_test
+async def test_create_many_skips_taken_emails(store):
+    await _user(store, "taken@example.com")
+    accounts = [{"email": "b@example.com", "password_hash": "$2b$04$b", "hobby": [3, 1]},
+                {"email": "TAKEN@example.com", "password_hash": "$2b$04$t"},
+                {"email": "c@example.com", "password_hash": "$2b$04$c", "first_name": "Вера"}]
+    assert await store.users.create_many(accounts, created_at=5.0) == 2
+    b = await store.users.get((await store.users.credentials("b@example.com"))[0])
+    assert (b["hobby"], b["created_at"], b["is_active_pair"]) == ([1, 3], 5.0, True)
+    assert await store.users.credentials("c@example.com") == (4, "$2b$04$c")
+    assert (await store.users.credentials("taken@example.com"))[1] == "$2b$04$hash"
+    assert (await _user(store, "d@example.com"))["_id"] == 5
+
+
+@pytest.mark.gen_test
 async def test_update(store):
     user = await _user(store, hobby=[1])
     updated = await store.users.update(user["_id"], {"first_name": "Анна", "hobby": [5, 2, 5],
