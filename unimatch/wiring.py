@@ -14,7 +14,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from unimatch.alerts import MatchAlerts
-from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.passwords import PasswordHasher, hashing_workers
 from unimatch.auth.reset import PasswordReset, ResetTokens
 from unimatch.auth.secret import load_or_create_secret
 from unimatch.auth.throttle import LoginThrottle
@@ -108,7 +108,7 @@ def build_services(config: Config, store: Store, clock: Clock,
     server's process pool; None: a thread of the loop's default executor)."""
     secret = config.jwt_secret or load_or_create_secret(config.data_dir)
     rounds = build_rounds(config, store, clock, matcher)
-    hasher = PasswordHasher(config.bcrypt_rounds)
+    hasher = build_hasher(config)
     mail = MailQueue(store, clock) if config.mail_sender() else None
     # The reset links' key is derived from the secret; the secret itself
     # goes to the token service alone.
@@ -128,6 +128,21 @@ def build_services(config: Config, store: Store, clock: Clock,
                             web_client_url=config.web_client_url, trusted=config.cors_origins),
         mail=mail,
     )
+
+
+def build_hasher(config: Config) -> PasswordHasher:
+    """bcrypt on threads of its own, one per core but one (the event loop's),
+    with room for ``config.hash_queue`` hashes waiting for them."""
+    workers = hashing_workers(_cpus())
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="bcrypt")
+    return PasswordHasher(config.bcrypt_rounds, pool, capacity=workers + config.hash_queue)
+
+
+def _cpus() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def build_rounds(config: Config, store: Store, clock: Clock,
