@@ -424,6 +424,31 @@ async def test_for_user_finds_every_member_of_a_trio(store):
 
 
 @pytest.mark.gen_test
+async def test_for_user_reads_pairs_from_before_the_member_documents(store):
+    # Pairs as an earlier version wrote them: no pair_members documents.
+    await store.pairs.insert_round(1, "2026-11-23", [(1, 2), (3, 4, 5)], HOBBIES)
+    await store.db["pair_members"].delete_many({})
+    assert await store.pairs.for_user(4) == []
+    await store.pairs.ensure_indexes()  # at the server's start
+    assert [p["members"] for p in await store.pairs.for_user(4)] == [[4, 5], [3, 4]]
+    assert await store.db["pair_members"].count_documents({}) == 8
+    await store.pairs.ensure_indexes()
+    assert await store.db["pair_members"].count_documents({}) == 8
+
+
+@pytest.mark.gen_test
+async def test_insert_round_completes_the_member_documents(store):
+    groups = [(1, 2), (3, 4, 5)]
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 4
+    # Stopped between its two writes: the pairs are there, a member's documents not.
+    await store.db["pair_members"].delete_many({"user": 3})
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 0
+    assert [p["members"] for p in await store.pairs.for_user(3)] == [[3, 5], [3, 4]]
+    assert await store.pairs.for_user(3) == [p for p in await store.pairs.for_round(1)
+                                             if 3 in p["members"]][::-1]
+
+
+@pytest.mark.gen_test
 async def test_history_gives_the_last_round_per_pair(store):
     await store.pairs.insert_round(1, "2026-11-16", [(1, 2), (3, 4, 5)], {})
     await store.pairs.insert_round(2, "2026-11-23", [(1, 3), (2, 4)], {})
@@ -436,8 +461,8 @@ async def test_history_gives_the_last_round_per_pair(store):
 
 @pytest.mark.gen_test
 async def test_in_on_an_indexed_array_field(store):
-    # Pairs.for_user uses "$in" because nx-27017 finds nothing for a plain
-    # equality match on an indexed array field.
+    # "$in" finds what a plain equality match on an indexed array field
+    # does not on nx-27017, but by a scan there (see test_indexes.py).
     await store.db["pairs"].insert_many([{"_id": i, "members": [i, i + 1]} for i in range(1, 5)])
     found = [d["_id"] async for d in store.db["pairs"].find({"members": {"$in": [2]}})]
     assert sorted(found) == [1, 2]
@@ -535,7 +560,7 @@ async def test_equality_on_an_indexed_array(store, engine):
     await store.pairs.insert_round(1, "2026-11-30", [(1, 2), (2, 3)], {})
     raw = [d["_id"] async for d in store.db["pairs"].find({"members": 2})]
     assert len(raw) == (0 if engine.kind == "nx-27017" else 2)
-    # So Pairs.for_user asks with "$in".
+    # So Pairs.for_user asks pair_members, by a plain user id.
     assert len(await store.pairs.for_user(2)) == 2
 
 
