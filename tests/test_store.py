@@ -13,6 +13,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
 
 from unimatch.errors import EmailTaken, HobbyExists, NotFound, TelegramIdTaken, TokenBlacklisted
+from unimatch.store import Store
 from unimatch.store.hobbies import DEFAULT_HOBBIES
 from unimatch.store.pairs import pair_key
 
@@ -320,6 +321,53 @@ async def test_missing(store):
     assert await store.hobbies.missing([17]) == [17]
     assert await store.hobbies.missing([]) == []
     assert await store.hobbies.missing([3, 1]) == []
+
+
+@pytest.fixture
+def elsewhere(io_loop, mongo_url, shared_db):
+    """The same database through a Store of its own: another process."""
+    other = io_loop.run_sync(lambda: Store.connect(mongo_url, shared_db, prepare=False))
+    yield other
+    io_loop.run_sync(other.close)
+
+
+@pytest.mark.gen_test
+async def test_the_hobby_copy_shows_changes_here_at_once(store):
+    assert await store.hobbies.current() == await store.hobbies.all()
+    added = await store.hobbies.add("Шахматы")
+    assert (await store.hobbies.current())[-1] == added
+    assert (await store.hobbies.names())[added["id"]] == "Шахматы"
+    (await store.hobbies.current())[0]["name"] = "changed by a caller"
+    assert (await store.hobbies.current())[0]["name"] == DEFAULT_HOBBIES[0]
+
+
+@pytest.mark.gen_test
+async def test_the_hobby_copy_shows_changes_elsewhere_after_a_refresh(store, elsewhere):
+    await store.hobbies.refresh()  # loaded
+    before = await store.hobbies.current()
+    await store.hobbies.refresh()
+    assert await store.hobbies.current() == before  # nothing changed
+    added = await elsewhere.hobbies.add("Шахматы")
+    assert await store.hobbies.current() == before  # as last seen
+    # Validation asks the store about ids the copy does not know.
+    assert await store.hobbies.missing([added["id"], 999]) == [999]
+    await store.hobbies.refresh()
+    assert await store.hobbies.current() == [*before, added]
+
+
+@pytest.mark.gen_test
+async def test_the_latest_round_here_at_once_and_from_elsewhere_after_a_refresh(store, elsewhere):
+    args = dict(scheduled_for=0.0, created_at="2026-11-30", now=0.0, lease=60)
+    assert await store.rounds.current_number() is None
+    first = await store.rounds.claim("first", owner="x", **args)
+    await store.rounds.finish("first", "x", {}, 1.0)
+    assert await store.rounds.current_number() == first["number"]
+    second = await elsewhere.rounds.claim("second", owner="y", **args)
+    await elsewhere.rounds.finish("second", "y", {}, 2.0)
+    assert await store.rounds.current_number() == first["number"]
+    await store.refresh_cached()
+    assert await store.rounds.current_number() == second["number"]
+    assert await store.rounds.latest_number() == second["number"]
 
 
 # -- refresh-token blacklist ---------------------------------------------------------

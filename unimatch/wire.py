@@ -127,7 +127,13 @@ def pairs_v2(user_id: int, pairs: list[dict], latest_round: int | None, users: d
              hobby_names: dict[int, str], feedback: dict[int, dict] | None = None) -> dict:
     """v2's pairs answer: ``current_pair``, the user's pair made by the
     latest round (the lowest pair id of a trio; ``current_pairs`` has all),
-    or null; ``pairs``, every earlier one, newest round first, then by id."""
+    or null; ``pairs``, every earlier one, newest round first, then by id.
+
+    ``latest_round`` is the round finished last as this process knows it;
+    a later round that made one of ``pairs`` is the latest all the same
+    (its pairs are final once written), so a process that has not yet seen
+    a round finish elsewhere still shows the user's new pair as current."""
+    latest_round = max([latest_round or 0, *(pair["round"] for pair in pairs)]) or None
     items = pair_items_v2(user_id, pairs, users, hobby_names, feedback)
     items.sort(key=lambda item: (-item["round"], item["id"]))
     current = [item for item in items if item["round"] == latest_round]

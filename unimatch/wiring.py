@@ -22,7 +22,7 @@ from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.errors import NoDatabase
-from unimatch.jobs import Every, ExpiredPurge, PeriodicJobs
+from unimatch.jobs import CachedState, Every, ExpiredPurge, PeriodicJobs
 from unimatch.mail.queue import MailQueue
 from unimatch.mail.sender import MailSender
 from unimatch.mail.smtp import SmtpConnection
@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
 MAIL_POLL_SECONDS = 1.0
+# How stale hobby names and the latest round may be after another process
+# changed them; each check is a read or two.
+CACHE_CHECK_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
 BOT_ROLE_SECONDS = 1.0
 
@@ -165,11 +168,13 @@ class Realtime:
     bot: TelegramBot | None
     mail_sender: MailSender | None
     jobs: PeriodicJobs
+    cached: CachedState
 
     async def start(self) -> None:
         """Start the jobs; the bot's job starts it polling once this
         process holds the Telegram sender role."""
         await self.alerts.start()
+        await self.cached.check()  # loaded before the first request needs it
         self.jobs.start()
 
     async def stop(self) -> None:
@@ -198,8 +203,10 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         bot = build_bot(config, services, notifier)
     else:
         logger.info("Telegram notifications and bot off: TELEGRAM_BOT_TOKEN is not set")
+    cached = CachedState(services.store)
     schedule = [Every(ticker.tick, config.tick_interval),
                 Every(alerts.check, ALERT_POLL_SECONDS),
+                Every(cached.check, CACHE_CHECK_SECONDS),
                 Every(services.rounds.check, config.round_check_interval),
                 Every(ExpiredPurge(services.store, services.clock).check, PURGE_SECONDS)]
     if notifier is not None:
@@ -211,7 +218,7 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
                     notifier=notifier, bot=bot, mail_sender=mail_sender,
-                    jobs=PeriodicJobs(schedule))
+                    jobs=PeriodicJobs(schedule), cached=cached)
 
 
 def build_bot(config: Config, services: Services, notifier: TelegramNotifier) -> TelegramBot:

@@ -99,6 +99,12 @@ class Store:
                 + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT)
                 + await self.link_codes.purge_expired(now))
 
+    async def refresh_cached(self) -> None:
+        """Bring what this process keeps from the store (hobby names, the
+        latest round's number) up to date with changes made elsewhere."""
+        await self.hobbies.refresh()
+        await self.rounds.refresh()
+
     async def drop(self) -> None:
         """Delete this database."""
         await self.db.client.drop_database(self.db.name)
@@ -108,6 +114,8 @@ class Store:
         share one database and start each from empty)."""
         for name in await self.db.list_collection_names():
             await self.db[name].delete_many({})
+        self.hobbies.forget_cached()
+        self.rounds.forget_cached()
 
     async def close(self) -> None:
         if self._client is not None:
