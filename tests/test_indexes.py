@@ -19,12 +19,22 @@ import json
 
 import pytest
 
+from unimatch.auth.reset import encode_uid
+
 PASSWORD = "correct-horse-7"
+RESET = "/v2/api/auth/users/reset_password/"
+CONFIRM = "/v2/api/auth/users/reset_password_confirm/"
 POPULATION = 3000
 INDEX, SCAN = "index", "scan"
 #: Read whole on purpose: every hobby, into each process's copy (a few
 #: dozen documents, read again only when they change).
 WHOLE_READS = {("hobbies", "{}")}
+
+
+@pytest.fixture
+def config_overrides():
+    # Mail on, so a reset link can be asked for; nothing sends it here.
+    return {"smtp_url": "smtp://127.0.0.1:9", "mail_from": "noreply@unimatch.test"}
 
 
 def _filters(event):
@@ -68,9 +78,10 @@ async def _populate(store):
     await store.rounds.finish("first", "test", {}, 1.0)
 
 
-async def _request_paths(api, store):
+async def _request_paths(api, store, services):
     """What clients do: register, log in (right, wrong, unknown), read and
-    change the profile and hobbies, read pairs, refresh and revoke tokens."""
+    change the profile and hobbies, read pairs, refresh and revoke tokens,
+    reset a password."""
     registered = await api.register("ann@example.com", PASSWORD, hobby=[2, 3])
     ann = registered["user"]["id"]
     await store.pairs.insert_round(2, "2026-11-30", [(ann, 1)], {ann: frozenset({2}),
@@ -92,13 +103,19 @@ async def _request_paths(api, store):
     assert (await api.post("/api/token/blacklist/", {"refresh": fresh["refresh"]}))[0] == 200
     assert (await api.post("/v2/api/token/", {"email": "ann@example.com",
                                               "password": PASSWORD}))[0] == 200
+    # A password reset: asked for (queued, the sender not running), then set.
+    assert (await api.post(RESET, {"email": "ann@example.com"}))[0] == 200
+    user, password_hash = await store.users.for_reset("ann@example.com")
+    token = services.reset.tokens.make(ann, password_hash, user["email"])
+    assert (await api.post(CONFIRM, {"uid": encode_uid(ann), "token": token,
+                                     "new_password": "brand-new-pass-9"}))[0] == 200
 
 
 @pytest.mark.gen_test(timeout=300)
-async def test_every_query_of_a_request_uses_an_index(api, store, commands, engine):
+async def test_every_query_of_a_request_uses_an_index(api, store, services, commands, engine):
     await _populate(store)
     commands.clear()
-    await _request_paths(api, store)
+    await _request_paths(api, store, services)
     await store.refresh_cached()  # what every process reads each second
     queries = {}
     for event in commands.commands:

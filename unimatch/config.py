@@ -150,7 +150,7 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
                       help="refresh token lifetime, seconds")
     auth.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost factor")
     auth.add_argument("--hash-queue", type=int, default=4,
-                      help="password hashes (logins, registrations) that may wait for a "
+                      help="password hashes (logins, registrations, resets) that may wait for a "
                            "hashing thread (one per core but one); past that they answer 503 "
                            "at once, with Retry-After")
     tg = parser.add_argument_group(
