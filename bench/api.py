@@ -22,6 +22,7 @@ it, and the machine's load (``uptime``) before and after.
 
     make bench-http ARGS="--users 10000 --duration 10"
     python bench/api.py --server /path/to/other/checkout/server.py --sizes ""
+    python bench/api.py --engine ferretdb --no-load
 """
 
 import argparse
@@ -131,14 +132,12 @@ async def grow(store: Store, have: int, upto: int, password_hash: str,
         have += len(batch)
 
 
-async def timed(call: Callable[[Any], Awaitable[object]], arguments: Sequence) -> float:
-    """Median milliseconds of ``call`` awaited once per argument, one after the other."""
-    took = []
-    for argument in arguments:
-        started = time.perf_counter()
-        await call(argument)
-        took.append(time.perf_counter() - started)
-    return 1000 * statistics.median(took)
+async def timed(call: Callable[[Any], Awaitable[object]], argument: object,
+                took: list[float]) -> None:
+    """Await ``call(argument)`` and add its milliseconds to ``took``."""
+    started = time.perf_counter()
+    await call(argument)
+    took.append(1000 * (time.perf_counter() - started))
 
 
 class DomainCalls:
@@ -165,23 +164,27 @@ class DomainCalls:
         await sessions.user_for_access_token(self.store, self.tokens, token)
 
 
-async def flat_with_size(store: Store, sizes: list[int], runs: int,
+async def flat_with_size(stores: list[Store], sizes: list[int], runs: int,
                          rng: random.Random) -> list[tuple[int, dict[str, float]]]:
     """Per size: the median ms of a registration, a login and GET me's token
-    check, the store grown to that size first."""
-    calls = DomainCalls(store)
-    cheap_hash = await calls.hasher.hash(PASSWORD)
-    results = []
-    have = 0
-    for size in sizes:
-        await grow(store, have, size, cheap_hash, rng)
-        have = size
-        fresh = [f"size{size}-{n}@example.com" for n in range(runs)]
-        results.append((size, {
-            "register": await timed(calls.register, fresh),
-            "login": await timed(calls.login, fresh),
-            "GET me": await timed(calls.me, [rng.randint(1, size) for _ in range(runs)])}))
-    return results
+    check. A store per size, grown to it first; the calls go to the stores
+    by turns, so a change in the machine's load touches every size alike."""
+    calls = [DomainCalls(store) for store in stores]
+    cheap_hash = await calls[0].hasher.hash(PASSWORD)
+    for store, size in zip(stores, sizes, strict=True):
+        await grow(store, 0, size, cheap_hash, rng)
+    took: dict[int, dict[str, list[float]]] = {
+        size: {"register": [], "login": [], "GET me": []} for size in sizes}
+    for step in ("register", "login", "GET me"):
+        for n in range(runs):
+            for size, domain in zip(sizes, calls, strict=True):
+                if step == "GET me":
+                    await timed(domain.me, rng.randint(1, size), took[size][step])
+                else:
+                    call = domain.register if step == "register" else domain.login
+                    await timed(call, f"size{size}-{n}@example.com", took[size][step])
+    return [(size, {step: statistics.median(ms) for step, ms in took[size].items()})
+            for size in sizes]
 
 
 async def seed_rounds(store: Store, rounds: int) -> None:
@@ -426,7 +429,9 @@ async def main(args: argparse.Namespace) -> None:
         rng = random.Random(args.seed)
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
         if sizes:
-            await sized(base_url + "bench_size", sizes, args.size_runs, rng)
+            await sized(base_url, sizes, args.size_runs, rng)
+        if not args.load:
+            return
         url = base_url + "bench"
         store = await Store.connect(url)
         try:
@@ -442,20 +447,22 @@ async def main(args: argparse.Namespace) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def sized(url: str, sizes: list[int], runs: int, rng: random.Random) -> None:
-    """The flat-with-size timings, on a database of their own."""
+async def sized(base_url: str, sizes: list[int], runs: int, rng: random.Random) -> None:
+    """The flat-with-size timings, on databases of their own."""
     print(f"flat with size: median ms of {runs} calls each, one by one, bcrypt cost 4, "
-          "in process", flush=True)
-    store = await Store.connect(url)
+          "in process, the sizes by turns", flush=True)
+    stores = [await Store.connect(f"{base_url}bench_size_{size}") for size in sizes]
     try:
-        await store.hobbies.seed_defaults()
-        for size, medians in await flat_with_size(store, sizes, runs, rng):
+        for store in stores:
+            await store.hobbies.seed_defaults()
+        for size, medians in await flat_with_size(stores, sizes, runs, rng):
             print(f"  {size:>6} users: " + ", ".join(f"{name} {ms:.2f}"
                                                      for name, ms in medians.items()))
         print(f"  {uptime()}", flush=True)
     finally:
-        await store.drop()
-        await store.close()
+        for store in stores:
+            await store.drop()
+            await store.close()
 
 
 if __name__ == "__main__":
@@ -471,6 +478,8 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", default="1000,10000",
                         help="store sizes for the flat-with-size timings ('' to skip them)")
     parser.add_argument("--size-runs", type=int, default=200)
+    parser.add_argument("--load", action=argparse.BooleanOptionalAction, default=True,
+                        help="--no-load: the flat-with-size timings alone")
     parser.add_argument("--engine", default="nx-27017", choices=sorted(ENGINES))
     parser.add_argument("--server", default=str(REPO / "server.py"),
                         help="the server.py to load (another checkout's, to compare)")
