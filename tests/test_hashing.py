@@ -6,11 +6,17 @@ import asyncio
 import concurrent.futures
 import json
 import os
+import threading
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from unimatch.auth.passwords import PasswordHasher, hashing_workers
+from unimatch.auth.passwords import (
+    HASHING_NICENESS,
+    PasswordHasher,
+    hashing_workers,
+    start_hashing_thread,
+)
 from unimatch.config import parse_config
 from unimatch.errors import HashingBusy
 
@@ -31,6 +37,15 @@ def config_overrides():
 
 def test_the_pool_leaves_the_loop_a_core():
     assert [hashing_workers(cpus) for cpus in (1, 2, 4, 8)] == [1, 1, 3, 7]
+
+
+def test_hashing_threads_let_everything_else_go_first():
+    def niceness_after_start():
+        start_hashing_thread()
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        hashing = pool.submit(niceness_after_start).result()
+    assert hashing == os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
 
 
 def test_the_queue_is_an_option():

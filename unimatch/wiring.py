@@ -14,7 +14,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from unimatch.alerts import MatchAlerts
-from unimatch.auth.passwords import PasswordHasher, hashing_workers
+from unimatch.auth.passwords import PasswordHasher, hashing_workers, start_hashing_thread
 from unimatch.auth.reset import PasswordReset, ResetTokens
 from unimatch.auth.secret import load_or_create_secret
 from unimatch.auth.throttle import LoginThrottle
@@ -135,9 +135,11 @@ def build_services(config: Config, store: Store, clock: Clock,
 
 def build_hasher(config: Config) -> PasswordHasher:
     """bcrypt on threads of its own, one per core but one (the event loop's),
-    with room for ``config.hash_queue`` hashes waiting for them."""
+    running at a lower priority, with room for ``config.hash_queue`` hashes
+    waiting for them."""
     workers = hashing_workers(_cpus())
-    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="bcrypt")
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="bcrypt",
+                                                 initializer=start_hashing_thread)
     return PasswordHasher(config.bcrypt_rounds, pool, capacity=workers + config.hash_queue)
 
 

@@ -6,7 +6,9 @@ import concurrent.futures
 import functools
 import gzip
 import importlib.resources
+import os
 import re
+import threading
 from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any, TypeVar
@@ -80,6 +82,23 @@ def hashing_workers(cpus: int) -> int:
     """Threads for password hashing on ``cpus`` cores: all but one, which
     stays the event loop's (at least one)."""
     return max(1, cpus - 1)
+
+
+#: How much nicer than the rest of the process a hashing thread runs.
+HASHING_NICENESS = 10
+
+
+def start_hashing_thread() -> None:
+    """Run in each hashing thread as it starts: lower its priority, so that
+    on a busy machine the event loop, the database and everything else go
+    first and logins take the CPU that is left (the queue bound keeps them
+    from piling up meanwhile). Linux gives each thread its own niceness;
+    where that cannot be set, the thread keeps the process's."""
+    try:
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, os.getpriority(os.PRIO_PROCESS, me) + HASHING_NICENESS)
+    except OSError:
+        pass
 
 
 def _encode(password: str) -> bytes:
