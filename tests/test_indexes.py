@@ -80,8 +80,8 @@ async def _populate(store):
 
 async def _request_paths(api, store, services):
     """What clients do: register, log in (right, wrong, unknown), read and
-    change the profile and hobbies, read pairs, refresh and revoke tokens,
-    reset a password."""
+    change the profile and hobbies, read pairs, block a partner, refresh and
+    revoke tokens, reset a password."""
     registered = await api.register("ann@example.com", PASSWORD, hobby=[2, 3])
     ann = registered["user"]["id"]
     await store.pairs.insert_round(2, "2026-11-30", [(ann, 1)], {ann: frozenset({2}),
@@ -103,6 +103,10 @@ async def _request_paths(api, store, services):
     assert (await api.post("/api/token/blacklist/", {"refresh": fresh["refresh"]}))[0] == 200
     assert (await api.post("/v2/api/token/", {"email": "ann@example.com",
                                               "password": PASSWORD}))[0] == 200
+    # Blocking the partner of round 2, reading the block list, unblocking.
+    assert (await api.post("/users/api/blocks/", {"user": 1}, token=access))[0] == 201
+    assert (await api.get("/users/api/blocks/", token=access))[0] == 200
+    assert (await api.request("DELETE", "/users/api/blocks/1/", token=access))[0] == 204
     # A password reset: asked for (queued, the sender not running), then set.
     assert (await api.post(RESET, {"email": "ann@example.com"}))[0] == 200
     user, password_hash = await store.users.for_reset("ann@example.com")
@@ -122,7 +126,7 @@ async def test_every_query_of_a_request_uses_an_index(api, store, services, comm
         for collection, query in _filters(event):
             queries.setdefault((collection, json.dumps(query, sort_keys=True, default=str)), query)
     assert {collection for collection, _ in queries} >= {
-        "users", "pair_members", "rounds", "hobbies", "counters", "token_blacklist"}
+        "users", "pair_members", "rounds", "hobbies", "counters", "token_blacklist", "blocks"}
     plans, expected = {}, {}
     for (collection, shown), query in queries.items():
         explained = await store.db.command("explain", {"find": collection, "filter": query})
