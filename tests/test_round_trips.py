@@ -1,13 +1,15 @@
 """What a request costs the store (issue 12), counted on the real store by
 its client's command monitoring: after authentication (one read of the
-user), GET pairs makes at most two round trips, GET hobby/total and GET me
+user), GET pairs makes two round trips (its pairs; then the partners
+beside the user's "did you meet?" answers), GET hobby/total and GET me
 none. Hobby names and the latest round come from this process's copy,
-loaded by the first request (the server loads it at start)."""
+loaded by the first request (the server loads it at start). A round trip
+is the commands on their way together, sent before any answer came back."""
 
 import pytest
 
-AUTHENTICATION = [("find", "users")]
-PAIRS_AND_PARTNERS = [("find", "pair_members"), ("find", "users")]
+AUTHENTICATION = [[("find", "users")]]
+PAIRS_AND_PARTNERS = [[("find", "pair_members")], [("find", "feedback"), ("find", "users")]]
 
 
 async def _trio_with_two_rounds(api, realtime):
@@ -72,4 +74,4 @@ async def test_the_first_request_loads_the_copy(api, commands):
     status, body = await api.get("/users/api/hobby/total/", token=token)
     assert [tag["id"] for tag in body["user_tags"]] == [1, 3]
     # The user, then the hobbies' version and the hobbies.
-    assert commands.round_trips() == AUTHENTICATION + [("find", "meta"), ("find", "hobbies")]
+    assert commands.round_trips() == AUTHENTICATION + [[("find", "meta")], [("find", "hobbies")]]
