@@ -80,8 +80,8 @@ async def _populate(store):
 
 async def _request_paths(api, store, services):
     """What clients do: register, log in (right, wrong, unknown), read and
-    change the profile and hobbies, read pairs, block a partner, refresh and
-    revoke tokens, reset a password."""
+    change the profile and hobbies, read pairs and say whether they met,
+    block a partner, refresh and revoke tokens, reset a password."""
     registered = await api.register("ann@example.com", PASSWORD, hobby=[2, 3])
     ann = registered["user"]["id"]
     await store.pairs.insert_round(2, "2026-11-30", [(ann, 1)], {ann: frozenset({2}),
@@ -95,6 +95,9 @@ async def _request_paths(api, store, services):
                  "/users/api/hobby/all/", "/users/api/pairs/", "/v2/api/pairs/",
                  "/v2/api/auth/users/me/"):
         assert (await api.get(path, token=access))[0] == 200, path
+    [pair] = (await api.get("/users/api/pairs/", token=access))[1]
+    assert (await api.post(f"/users/api/pairs/{pair['id']}/feedback/", {"met": True, "rating": 5},
+                           token=access))[0] == 200
     assert (await api.patch("/auth/users/me/", {"first_name": "Анна", "hobby": [4]},
                             token=access))[0] == 200
     assert (await api.patch("/users/api/hobby/", {"hobby": [5, 6]}, token=access))[0] == 200
@@ -126,7 +129,8 @@ async def test_every_query_of_a_request_uses_an_index(api, store, services, comm
         for collection, query in _filters(event):
             queries.setdefault((collection, json.dumps(query, sort_keys=True, default=str)), query)
     assert {collection for collection, _ in queries} >= {
-        "users", "pair_members", "rounds", "hobbies", "counters", "token_blacklist", "blocks"}
+        "users", "pair_members", "rounds", "hobbies", "counters", "token_blacklist", "blocks",
+        "feedback"}
     plans, expected = {}, {}
     for (collection, shown), query in queries.items():
         explained = await store.db.command("explain", {"find": collection, "filter": query})
