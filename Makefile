@@ -6,7 +6,7 @@ FERRETDB := .ferretdb/bin/ferretdb
 # The machine's Go: on PATH, else where the official tarball puts it.
 GO       := $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go))
 
-.PHONY: install run test lint ferretdb bench-matcher bench-round bench-spike clean
+.PHONY: install run test lint ferretdb bench-matcher bench-round bench-spike bench-http clean
 
 install: $(STAMP)
 
@@ -60,6 +60,13 @@ bench-round: install $(NEEDS)
 # (ARGS="--sizes 1000,5000,10000 --seconds 20").
 bench-spike: install
 	$(PY) bench/spike.py $(ARGS)
+
+# The API under load on loopback (bench/api.py), with Debian's wrk as the
+# load generator: installed here when missing (root, apt).
+bench-http: install
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench-http: installing wrk from Debian"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/api.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ferretdb

@@ -22,6 +22,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from commands import CommandLog
 from fake_telegram import FakeTelegram
 from harness import JWT_SECRET, ServerProcess, clean_env
 from pymongo import AsyncMongoClient
@@ -218,13 +219,26 @@ def config(tmp_path, config_overrides):
 
 
 @pytest.fixture
-def store(io_loop, mongo_url, shared_db):
+def commands():
+    """Every command the test's ``store`` sends, from its first use by the
+    test (``commands.clear()`` starts over): for counting round trips."""
+    return CommandLog()
+
+
+@pytest.fixture
+def store(io_loop, mongo_url, shared_db, request):
     """A Store on the session's database, empty but for the default hobbies,
-    bound to the test's loop."""
+    bound to the test's loop; its commands go to ``commands`` when the test
+    uses that fixture."""
+    log = request.getfixturevalue("commands") if "commands" in request.fixturenames else None
+
     async def open_store():
-        store = await Store.connect(mongo_url, shared_db, prepare=False)
+        store = await Store.connect(mongo_url, shared_db, prepare=False,
+                                    listeners=[log] if log else [])
         await store.clear()
         await store.hobbies.seed_defaults()
+        if log:
+            log.clear()
         return store
     store = io_loop.run_sync(open_store)
     yield store

@@ -1,8 +1,12 @@
 """Endpoints 8-11: the user's hobbies and the list of all hobbies."""
 
+import asyncio
+
 import pytest
 
+from unimatch.store import Store
 from unimatch.store.hobbies import DEFAULT_HOBBIES
+from unimatch.wiring import CACHE_CHECK_SECONDS
 
 HOBBY = "/users/api/hobby/"
 
@@ -102,6 +106,25 @@ async def test_all_hobbies_numeric_order(api, store):
     ids = [h["id"] for h in body]
     assert ids == list(range(1, 102))
     assert ids.index(9) < ids.index(10) < ids.index(100)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_hobby_added_by_another_process_shows_after_the_next_check(
+        api, realtime, mongo_url, shared_db):
+    await realtime.start()
+    status, before = await api.get("/users/api/hobby/all/")
+    # An operator's "unimatch hobbies add": another process, another client.
+    other = await Store.connect(mongo_url, shared_db, prepare=False)
+    try:
+        added = await other.hobbies.add("Шахматы")
+    finally:
+        await other.close()
+    for _ in range(int(10 * CACHE_CHECK_SECONDS) + 50):
+        status, body = await api.get("/users/api/hobby/all/")
+        if body != before:
+            break
+        await asyncio.sleep(0.1)
+    assert (status, body) == (200, [*before, added])
 
 
 @pytest.mark.gen_test

@@ -22,6 +22,7 @@ from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port
 
 from unimatch.config import build_parser
 from unimatch.store.embedded import EmbeddedMongo, answers_ping
+from unimatch.store.hobbies import DEFAULT_HOBBIES
 
 CLI = pathlib.Path(sys.executable).parent / "unimatch"
 
@@ -175,16 +176,19 @@ def test_a_dead_database_child_is_restarted_and_meanwhile_requests_get_503(start
     (data / "db").rename(data / "db-aside")
     (data / "db").write_text("not a directory")
     os.kill(first_child, signal.SIGKILL)
-    status, body = _wait_for_status(server, "/users/api/hobby/all/", 503)
+    needs_store = ("/auth/users/me/", tokens["access"])
+    status, body = _wait_for_status(server, *needs_store, 503)
     assert body == {"detail": "Service temporarily unavailable, try again later."}
     assert int(server.last_headers["Retry-After"]) > 0
     _wait_for_log(server, "embedded nx-27017 did not restart", times=2)  # it keeps trying
-    assert _wait_for_status(server, "/users/api/hobby/all/", 503)[0] == 503
+    assert _wait_for_status(server, *needs_store, 503)[0] == 503
+    # The hobbies come from the server's own copy meanwhile.
+    status, hobbies = server.request("GET", "/users/api/hobby/all/")
+    assert (status, len(hobbies)) == (200, len(DEFAULT_HOBBIES))
 
     (data / "db").unlink()
     (data / "db-aside").rename(data / "db")
-    _wait_for_status(server, "/users/api/hobby/all/", 200)
-    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    status, me = _wait_for_status(server, *needs_store, 200)
     assert (status, me["email"]) == (200, "ann@example.com"), "the data survived"
     # The client may reconnect a moment before the supervisor records the
     # new child (it polls the socket): wait for that record.
@@ -298,11 +302,11 @@ def _tcp_listeners(pid):
     return ports
 
 
-def _wait_for_status(server, path, status, timeout=90.0):
-    """Ask ``path`` until it answers ``status``; that answer."""
+def _wait_for_status(server, path, token, status, timeout=90.0):
+    """Ask ``path`` (with ``token``, if any) until it answers ``status``; that answer."""
     deadline = time.monotonic() + timeout
     while True:
-        answer = server.request("GET", path)
+        answer = server.request("GET", path, token=token)
         if answer[0] == status:
             return answer
         assert time.monotonic() < deadline, f"{path} never answered {status}: {answer}"

@@ -13,6 +13,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
 
 from unimatch.errors import EmailTaken, HobbyExists, NotFound, TelegramIdTaken, TokenBlacklisted
+from unimatch.store import Store
 from unimatch.store.hobbies import DEFAULT_HOBBIES
 from unimatch.store.pairs import pair_key
 
@@ -116,6 +117,20 @@ async def test_user_ids_are_not_reused(store):
     await store.db["users"].delete_one({"_id": first["_id"]})
     second = await _user(store, "b@example.com")
     assert second["_id"] > first["_id"] + 1
+
+
+@pytest.mark.gen_test
+async def test_create_many_skips_taken_emails(store):
+    await _user(store, "taken@example.com")
+    accounts = [{"email": "b@example.com", "password_hash": "$2b$04$b", "hobby": [3, 1]},
+                {"email": "TAKEN@example.com", "password_hash": "$2b$04$t"},
+                {"email": "c@example.com", "password_hash": "$2b$04$c", "first_name": "Вера"}]
+    assert await store.users.create_many(accounts, created_at=5.0) == 2
+    b = await store.users.get((await store.users.credentials("b@example.com"))[0])
+    assert (b["hobby"], b["created_at"], b["is_active_pair"]) == ([1, 3], 5.0, True)
+    assert await store.users.credentials("c@example.com") == (4, "$2b$04$c")
+    assert (await store.users.credentials("taken@example.com"))[1] == "$2b$04$hash"
+    assert (await _user(store, "d@example.com"))["_id"] == 5
 
 
 @pytest.mark.gen_test
@@ -308,6 +323,53 @@ async def test_missing(store):
     assert await store.hobbies.missing([3, 1]) == []
 
 
+@pytest.fixture
+def elsewhere(io_loop, mongo_url, shared_db):
+    """The same database through a Store of its own: another process."""
+    other = io_loop.run_sync(lambda: Store.connect(mongo_url, shared_db, prepare=False))
+    yield other
+    io_loop.run_sync(other.close)
+
+
+@pytest.mark.gen_test
+async def test_the_hobby_copy_shows_changes_here_at_once(store):
+    assert await store.hobbies.current() == await store.hobbies.all()
+    added = await store.hobbies.add("Шахматы")
+    assert (await store.hobbies.current())[-1] == added
+    assert (await store.hobbies.names())[added["id"]] == "Шахматы"
+    (await store.hobbies.current())[0]["name"] = "changed by a caller"
+    assert (await store.hobbies.current())[0]["name"] == DEFAULT_HOBBIES[0]
+
+
+@pytest.mark.gen_test
+async def test_the_hobby_copy_shows_changes_elsewhere_after_a_refresh(store, elsewhere):
+    await store.hobbies.refresh()  # loaded
+    before = await store.hobbies.current()
+    await store.hobbies.refresh()
+    assert await store.hobbies.current() == before  # nothing changed
+    added = await elsewhere.hobbies.add("Шахматы")
+    assert await store.hobbies.current() == before  # as last seen
+    # Validation asks the store about ids the copy does not know.
+    assert await store.hobbies.missing([added["id"], 999]) == [999]
+    await store.hobbies.refresh()
+    assert await store.hobbies.current() == [*before, added]
+
+
+@pytest.mark.gen_test
+async def test_the_latest_round_here_at_once_and_from_elsewhere_after_a_refresh(store, elsewhere):
+    args = dict(scheduled_for=0.0, created_at="2026-11-30", now=0.0, lease=60)
+    assert await store.rounds.current_number() is None
+    first = await store.rounds.claim("first", owner="x", **args)
+    await store.rounds.finish("first", "x", {}, 1.0)
+    assert await store.rounds.current_number() == first["number"]
+    second = await elsewhere.rounds.claim("second", owner="y", **args)
+    await elsewhere.rounds.finish("second", "y", {}, 2.0)
+    assert await store.rounds.current_number() == first["number"]
+    await store.refresh_cached()
+    assert await store.rounds.current_number() == second["number"]
+    assert await store.rounds.latest_number() == second["number"]
+
+
 # -- refresh-token blacklist ---------------------------------------------------------
 
 @pytest.mark.gen_test
@@ -410,6 +472,31 @@ async def test_for_user_finds_every_member_of_a_trio(store):
 
 
 @pytest.mark.gen_test
+async def test_for_user_reads_pairs_from_before_the_member_documents(store):
+    # Pairs as an earlier version wrote them: no pair_members documents.
+    await store.pairs.insert_round(1, "2026-11-23", [(1, 2), (3, 4, 5)], HOBBIES)
+    await store.db["pair_members"].delete_many({})
+    assert await store.pairs.for_user(4) == []
+    await store.pairs.ensure_indexes()  # at the server's start
+    assert [p["members"] for p in await store.pairs.for_user(4)] == [[4, 5], [3, 4]]
+    assert await store.db["pair_members"].count_documents({}) == 8
+    await store.pairs.ensure_indexes()
+    assert await store.db["pair_members"].count_documents({}) == 8
+
+
+@pytest.mark.gen_test
+async def test_insert_round_completes_the_member_documents(store):
+    groups = [(1, 2), (3, 4, 5)]
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 4
+    # Stopped between its two writes: the pairs are there, a member's documents not.
+    await store.db["pair_members"].delete_many({"user": 3})
+    assert await store.pairs.insert_round(1, "2026-11-30", groups, HOBBIES) == 0
+    assert [p["members"] for p in await store.pairs.for_user(3)] == [[3, 5], [3, 4]]
+    assert await store.pairs.for_user(3) == [p for p in await store.pairs.for_round(1)
+                                             if 3 in p["members"]][::-1]
+
+
+@pytest.mark.gen_test
 async def test_history_gives_the_last_round_per_pair(store):
     await store.pairs.insert_round(1, "2026-11-16", [(1, 2), (3, 4, 5)], {})
     await store.pairs.insert_round(2, "2026-11-23", [(1, 3), (2, 4)], {})
@@ -422,8 +509,8 @@ async def test_history_gives_the_last_round_per_pair(store):
 
 @pytest.mark.gen_test
 async def test_in_on_an_indexed_array_field(store):
-    # Pairs.for_user uses "$in" because nx-27017 finds nothing for a plain
-    # equality match on an indexed array field.
+    # "$in" finds what a plain equality match on an indexed array field
+    # does not on nx-27017, but by a scan there (see test_indexes.py).
     await store.db["pairs"].insert_many([{"_id": i, "members": [i, i + 1]} for i in range(1, 5)])
     found = [d["_id"] async for d in store.db["pairs"].find({"members": {"$in": [2]}})]
     assert sorted(found) == [1, 2]
@@ -521,7 +608,7 @@ async def test_equality_on_an_indexed_array(store, engine):
     await store.pairs.insert_round(1, "2026-11-30", [(1, 2), (2, 3)], {})
     raw = [d["_id"] async for d in store.db["pairs"].find({"members": 2})]
     assert len(raw) == (0 if engine.kind == "nx-27017" else 2)
-    # So Pairs.for_user asks with "$in".
+    # So Pairs.for_user asks pair_members, by a plain user id.
     assert len(await store.pairs.for_user(2)) == 2
 
 

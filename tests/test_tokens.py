@@ -7,6 +7,8 @@ import json
 import jwt
 import pytest
 
+from unimatch.auth.tokens import TokenService
+from unimatch.errors import InvalidToken
 from unimatch.jobs import ExpiredPurge
 
 ME = "/auth/users/me/"
@@ -155,6 +157,24 @@ async def test_access_token_expires_after_15_minutes(api, clock):
     status, body = await api.get(ME, token=access)
     assert (status, body) == (401, NOT_VALID)
     assert api.last.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_checked_once_is_judged_again_on_every_use(clock):
+    tokens = TokenService("service-secret-" + "s" * 32, clock)
+    token = tokens.issue(7, "access")
+    claims = tokens.decode(token, "access")
+    claims["user_id"] = 8  # the caller's copy
+    assert tokens.decode(token, "access")["user_id"] == 7
+    with pytest.raises(InvalidToken):
+        tokens.decode(token, "refresh")
+    header, _, signature = token.split(".")
+    forged = tokens.issue(8, "access").split(".")[1]  # another user's claims, this signature
+    with pytest.raises(InvalidToken):
+        tokens.decode(f"{header}.{forged}.{signature}", "access")
+    clock.advance(900)
+    with pytest.raises(InvalidToken) as expired:
+        tokens.verify(token)
+    assert expired.value.detail == "Token is expired"
 
 
 @pytest.mark.gen_test

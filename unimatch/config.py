@@ -48,6 +48,7 @@ class Config:
     access_lifetime: int = 15 * 60
     refresh_lifetime: int = 7 * 24 * 3600
     bcrypt_rounds: int = 12
+    hash_queue: int = 4
     telegram_bot_token: str | None = dataclasses.field(default=None, repr=False)
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     telegram_bot_username: str | None = None
@@ -148,6 +149,10 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     auth.add_argument("--refresh-lifetime", type=int, default=7 * 24 * 3600,
                       help="refresh token lifetime, seconds")
     auth.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost factor")
+    auth.add_argument("--hash-queue", type=int, default=4,
+                      help="password hashes (logins, registrations, resets) that may wait for a "
+                           "hashing thread (one per core but one); past that they answer 503 "
+                           "at once, with Retry-After")
     tg = parser.add_argument_group(
         "telegram",
         "Env TELEGRAM_BOT_TOKEN enables tg-auth verification and notifications; "
@@ -199,13 +204,15 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
     jwt_secret = given.get("jwt_secret") or None
     if jwt_secret and len(jwt_secret.encode()) < 32:
         raise ValueError("--jwt-secret / JWT_SECRET must be at least 32 bytes (HS256)")
+    if given.get("hash_queue", 0) < 0:
+        raise ValueError("--hash-queue cannot be negative")
     intervals = (given.get("tick_interval", 1.0), given.get("round_check_interval", 1.0))
     if min(intervals) <= 0:
         raise ValueError("intervals must be positive")
     plain = {name: given[name] for name in (
         "port", "address", "data_dir", "tick_interval", "round_check_interval",
         "access_lifetime", "refresh_lifetime", "trust_proxy", "refresh_grace",
-        "cookie_samesite") if name in given}
+        "cookie_samesite", "hash_queue") if name in given}
     if given.get("cookie_samesite") == "None" and given.get("insecure_cookies"):
         raise ValueError("--cookie-samesite None needs Secure cookies (drop --insecure-cookies)")
     mail = _mail_settings(given, defaults)

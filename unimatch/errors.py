@@ -117,6 +117,13 @@ class ServiceUnavailable(UniMatchError):
     retry_after: int | None = None
 
 
+class HashingBusy(ServiceUnavailable):
+    """Every password hashing worker is busy and the queue for them is
+    full (a login storm): refused at once rather than kept waiting."""
+
+    retry_after = 1
+
+
 class NoDatabase(UniMatchError):
     """There is no embedded database where one was expected (and creating
     one was not asked for)."""

@@ -63,3 +63,19 @@ class ExpiredPurge:
             return
         if removed:
             logger.info("forgot %d expired records", removed)
+
+
+class CachedState:
+    """Keeps what this process holds from the store for requests (hobby
+    names, the latest round's number) in step with changes other processes
+    make: a small read or two per run (see :meth:`Store.refresh_cached`)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    async def check(self) -> None:
+        """The periodic entry point: log, never raise."""
+        try:
+            await self.store.refresh_cached()
+        except Exception:
+            logger.exception("refreshing cached hobbies and rounds failed; will retry")

@@ -1,6 +1,8 @@
 """How users and pairs look on the wire (the contract's shapes), for REST
 answers and WebSocket alerts alike."""
 
+import asyncio
+
 from unimatch.dialects import V1, V2, Dialect
 from unimatch.store import Store
 
@@ -71,15 +73,18 @@ async def load_pair_items(store: Store, pairs_by_user: dict[int, list[dict]],
     """Pairs items for several users at once (each user's pairs in the order
     given), with one lookup of partners and hobby names for all of them;
     with ``feedback``, also ``my_feedback`` (one lookup per user: REST
-    answers have it, alerts to many sockets do without)."""
+    answers have it, alerts to many sockets do without), asked for beside
+    the partners: one round trip for both."""
     if not any(pairs_by_user.values()):
         return {user_id: [] for user_id in pairs_by_user}
     member_ids = {m for pairs in pairs_by_user.values() for pair in pairs for m in pair["members"]}
-    users = await store.users.many(member_ids)
+    lookups = [store.users.many(member_ids)]
+    if feedback:
+        lookups += [store.feedback.for_user(user_id) for user_id in pairs_by_user]
+    users, *answers = await asyncio.gather(*lookups)
     names = await store.hobbies.names()
-    return {user_id: pair_items(user_id, pairs, users, names,
-                                await store.feedback.for_user(user_id) if feedback else None)
-            for user_id, pairs in pairs_by_user.items()}
+    return {user_id: pair_items(user_id, pairs, users, names, answers[n] if feedback else None)
+            for n, (user_id, pairs) in enumerate(pairs_by_user.items())}
 
 
 # -- v2 ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from unimatch.alerts import MatchAlerts
-from unimatch.auth.passwords import PasswordHasher
+from unimatch.auth.passwords import PasswordHasher, hashing_workers, start_hashing_thread
 from unimatch.auth.reset import PasswordReset, ResetTokens
 from unimatch.auth.secret import load_or_create_secret
 from unimatch.auth.throttle import LoginThrottle
@@ -22,7 +22,7 @@ from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.errors import NoDatabase
-from unimatch.jobs import Every, ExpiredPurge, PeriodicJobs
+from unimatch.jobs import CachedState, Every, ExpiredPurge, PeriodicJobs
 from unimatch.mail.queue import MailQueue
 from unimatch.mail.sender import MailSender
 from unimatch.mail.smtp import SmtpConnection
@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 ALERT_POLL_SECONDS = 1.0
 OUTBOX_POLL_SECONDS = 1.0
 MAIL_POLL_SECONDS = 1.0
+# How stale hobby names and the latest round may be after another process
+# changed them; each check is a read or two.
+CACHE_CHECK_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
 BOT_ROLE_SECONDS = 1.0
 
@@ -108,7 +111,7 @@ def build_services(config: Config, store: Store, clock: Clock,
     server's process pool; None: a thread of the loop's default executor)."""
     secret = config.jwt_secret or load_or_create_secret(config.data_dir)
     rounds = build_rounds(config, store, clock, matcher)
-    hasher = PasswordHasher(config.bcrypt_rounds)
+    hasher = build_hasher(config)
     mail = MailQueue(store, clock) if config.mail_sender() else None
     # The reset links' key is derived from the secret; the secret itself
     # goes to the token service alone.
@@ -128,6 +131,23 @@ def build_services(config: Config, store: Store, clock: Clock,
                             web_client_url=config.web_client_url, trusted=config.cors_origins),
         mail=mail,
     )
+
+
+def build_hasher(config: Config) -> PasswordHasher:
+    """bcrypt on threads of its own, one per core but one (the event loop's),
+    running at a lower priority, with room for ``config.hash_queue`` hashes
+    waiting for them."""
+    workers = hashing_workers(_cpus())
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="bcrypt",
+                                                 initializer=start_hashing_thread)
+    return PasswordHasher(config.bcrypt_rounds, pool, capacity=workers + config.hash_queue)
+
+
+def _cpus() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def build_rounds(config: Config, store: Store, clock: Clock,
@@ -150,11 +170,13 @@ class Realtime:
     bot: TelegramBot | None
     mail_sender: MailSender | None
     jobs: PeriodicJobs
+    cached: CachedState
 
     async def start(self) -> None:
         """Start the jobs; the bot's job starts it polling once this
         process holds the Telegram sender role."""
         await self.alerts.start()
+        await self.cached.check()  # loaded before the first request needs it
         self.jobs.start()
 
     async def stop(self) -> None:
@@ -183,8 +205,10 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         bot = build_bot(config, services, notifier)
     else:
         logger.info("Telegram notifications and bot off: TELEGRAM_BOT_TOKEN is not set")
+    cached = CachedState(services.store)
     schedule = [Every(ticker.tick, config.tick_interval),
                 Every(alerts.check, ALERT_POLL_SECONDS),
+                Every(cached.check, CACHE_CHECK_SECONDS),
                 Every(services.rounds.check, config.round_check_interval),
                 Every(ExpiredPurge(services.store, services.clock).check, PURGE_SECONDS)]
     if notifier is not None:
@@ -196,7 +220,7 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
                     notifier=notifier, bot=bot, mail_sender=mail_sender,
-                    jobs=PeriodicJobs(schedule))
+                    jobs=PeriodicJobs(schedule), cached=cached)
 
 
 def build_bot(config: Config, services: Services, notifier: TelegramNotifier) -> TelegramBot:

@@ -6,12 +6,16 @@ import concurrent.futures
 import functools
 import gzip
 import importlib.resources
+import os
 import re
+import threading
 from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any, TypeVar
 
 import bcrypt
+
+from unimatch.errors import HashingBusy
 
 T = TypeVar("T")
 
@@ -23,16 +27,33 @@ _SIMILAR_ATTRIBUTES = (("first_name", "first name"), ("last_name", "last name"),
 
 
 class PasswordHasher:
-    """bcrypt with a configurable cost. Hashing takes ~0.25 s at cost 12, so
-    both operations run in an executor and never block the event loop."""
+    """bcrypt with a configurable cost, off the event loop. Hashing takes
+    ~0.25 s of a core at cost 12, so it runs in ``executor`` (the server's:
+    a small thread pool that leaves the event loop a core; bcrypt releases
+    the GIL, so its threads run beside the loop).
 
-    def __init__(self, rounds: int = 12, executor: concurrent.futures.Executor | None = None):
+    ``capacity`` bounds the hashes in hand, running or waiting for a
+    worker (None: no bound). Past it a hash is refused at once with
+    :class:`HashingBusy` (503 and ``Retry-After``): a login storm then costs
+    its excess a quick refusal, not seconds in a queue, and leaves the loop
+    and the store to everyone else."""
+
+    def __init__(self, rounds: int = 12, executor: concurrent.futures.Executor | None = None,
+                 capacity: int | None = None):
         self.rounds = rounds
         self._executor = executor
+        self.capacity = capacity
+        self.in_hand = 0  # hashes running or waiting for a worker
         # Checked against when the email is unknown, so a wrong email costs
         # the same time as a wrong password and does not reveal accounts.
         # Same cost as real hashes; made on first use, off the loop.
         self._dummy: str | None = None
+
+    def refuse_when_full(self) -> None:
+        """Raise :class:`HashingBusy` now if a hash would be refused: lets
+        a login give up before it spends store round trips."""
+        if self.capacity is not None and self.in_hand >= self.capacity:
+            raise HashingBusy()
 
     async def hash(self, password: str) -> str:
         salt = bcrypt.gensalt(self.rounds)
@@ -49,7 +70,35 @@ class PasswordHasher:
         return await self._run(bcrypt.checkpw, _encode(password), hashed.encode())
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        self.refuse_when_full()
+        self.in_hand += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        finally:
+            self.in_hand -= 1
+
+
+def hashing_workers(cpus: int) -> int:
+    """Threads for password hashing on ``cpus`` cores: all but one, which
+    stays the event loop's (at least one)."""
+    return max(1, cpus - 1)
+
+
+#: How much nicer than the rest of the process a hashing thread runs.
+HASHING_NICENESS = 10
+
+
+def start_hashing_thread() -> None:
+    """Run in each hashing thread as it starts: lower its priority, so that
+    on a busy machine the event loop, the database and everything else go
+    first and logins take the CPU that is left (the queue bound keeps them
+    from piling up meanwhile). Linux gives each thread its own niceness;
+    where that cannot be set, the thread keeps the process's."""
+    try:
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, os.getpriority(os.PRIO_PROCESS, me) + HASHING_NICENESS)
+    except OSError:
+        pass
 
 
 def _encode(password: str) -> bytes:

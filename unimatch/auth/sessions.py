@@ -22,8 +22,10 @@ async def authenticate(store: Store, hasher: PasswordHasher, throttle: LoginThro
                        data: dict, address: str) -> int:
     """The user id for a correct email and password from client ``address``;
     raises :class:`BadCredentials`, or :class:`Throttled` (before any
-    password is checked) after too many failures."""
+    password is checked) after too many failures, or :class:`HashingBusy`
+    (before any store round trip) when the hasher's queue is full."""
     clean = validation.parse_login(data)
+    hasher.refuse_when_full()
     account = email_key(clean["email"])
     await throttle.check(account, address)
     found = await store.users.credentials(clean["email"])

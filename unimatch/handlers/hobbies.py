@@ -20,14 +20,14 @@ class MyHobbiesHandler(BaseHandler):
 class AllHobbiesHandler(BaseHandler):
     # Public: a registering client needs the list before it has a token.
     async def get(self) -> None:
-        self.send_json(await self.services.store.hobbies.all())
+        self.send_json(await self.services.store.hobbies.current())
 
 
 class HobbyTotalHandler(BaseHandler):
     auth_required = True
 
     async def get(self) -> None:
-        everything = await self.services.store.hobbies.all()
+        everything = await self.services.store.hobbies.current()
         mine = set(self.current_user.get("hobby", []))
         self.send_json({"user_tags": [h for h in everything if h["id"] in mine],
                         "all_tags": everything})

@@ -22,6 +22,8 @@ _FIXED: dict[type[errors.UniMatchError], tuple[int, dict]] = {
     errors.FeedbackClosed: (400, {"detail": "Answers about this pair closed when its round "
                                             "turned four weeks old."}),
     errors.MailNotConfigured: (503, {"detail": "This server is not set up to send mail."}),
+    # Before ServiceUnavailable, its base: the first match answers.
+    errors.HashingBusy: (503, {"detail": "Too many sign-ins at once, try again in a moment."}),
     errors.ServiceUnavailable: (503, {"detail": "Service temporarily unavailable, try again later."}),
     errors.HobbyExists: (400, {"name": ["hobby with this name already exists."]}),
 }

@@ -1,11 +1,13 @@
 """All MongoDB access. Nothing outside this package imports pymongo."""
 
 import logging
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
+from pymongo.monitoring import CommandListener
 
 from unimatch.errors import StoreUnavailable
 from unimatch.store.attempts import Attempts
@@ -55,13 +57,14 @@ class Store:
 
     @classmethod
     async def connect(cls, url: str, db_name: str | None = None, timeout_ms: int = 5000,
-                      prepare: bool = True) -> "Store":
+                      prepare: bool = True, listeners: Sequence[CommandListener] = ()) -> "Store":
         """Open a client on ``url``, check it answers, and (with ``prepare``)
-        create the indexes.
+        create the indexes. ``listeners`` see every command the client
+        sends (tests count round trips with them).
 
         The database name is ``db_name``, else the URL's path, else 'unimatch'."""
         client: AsyncMongoClient = AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms,
-                                                     tz_aware=True)
+                                                     tz_aware=True, event_listeners=listeners)
         name = db_name or urlsplit(url).path.lstrip("/") or DEFAULT_DB_NAME
         store = cls(client[name], client)
         try:
@@ -99,6 +102,12 @@ class Store:
                 + await self.spent.purge_expired(now) + await self.mail.forget_done(now - MAIL_KEPT)
                 + await self.link_codes.purge_expired(now))
 
+    async def refresh_cached(self) -> None:
+        """Bring what this process keeps from the store (hobby names, the
+        latest round's number) up to date with changes made elsewhere."""
+        await self.hobbies.refresh()
+        await self.rounds.refresh()
+
     async def drop(self) -> None:
         """Delete this database."""
         await self.db.client.drop_database(self.db.name)
@@ -108,6 +117,8 @@ class Store:
         share one database and start each from empty)."""
         for name in await self.db.list_collection_names():
             await self.db[name].delete_many({})
+        self.hobbies.forget_cached()
+        self.rounds.forget_cached()
 
     async def close(self) -> None:
         if self._client is not None:

@@ -32,13 +32,19 @@ class Rounds:
     Updates to one round take its :class:`DocumentLocks` lock: the lease
     keeper renews while the round's own steps write, and on FerretDB an
     unserialised renewal could write back a round as it was before
-    ``finish``."""
+    ``finish``.
+
+    The number of the round finished last is kept in this process
+    (:meth:`current_number`) for requests: read again when a round
+    finishes here, and by :meth:`refresh` (every second in the server)
+    for rounds finished elsewhere."""
 
     def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["rounds"]
         self._meta = db["meta"]
         self._counters = counters
         self._writes = DocumentLocks()
+        self._latest: tuple[int, int | None] | None = None  # (finished_seq, number)
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("number", unique=True)
@@ -94,9 +100,15 @@ class Rounds:
         which is what watchers follow: a retried round can finish after a
         higher-numbered one."""
         seq = await self._counters.next("rounds_finished")
-        return await self._update_own(slot, owner, {
+        finished = await self._update_own(slot, owner, {
             "$set": {"state": "done", "summary": summary, "finished_at": now, "finished_seq": seq},
             "$unset": {"plan": ""}})
+        if finished:
+            try:
+                await self.refresh()
+            except StoreUnavailable:
+                pass  # done all the same; the next periodic refresh catches up
+        return finished
 
     async def _update_own(self, slot: str, owner: str, update: dict) -> bool:
         """Apply ``update`` to the round while ``owner`` runs it; False when
@@ -123,9 +135,34 @@ class Rounds:
     async def latest_number(self) -> int | None:
         """The number of the round finished last (what made the "current"
         pairs), or None before any."""
+        return (await self._read_latest())[1]
+
+    async def current_number(self) -> int | None:
+        """:meth:`latest_number` as this process last saw it (see the
+        class): no round trip but the first."""
+        if self._latest is None:
+            await self.refresh()
+        return self._latest[1] if self._latest is not None else None
+
+    async def refresh(self) -> None:
+        """Read the round finished last again, for :meth:`current_number`."""
+        latest = await self._read_latest()
+        # Two reads can answer out of order; a later completion wins.
+        if self._latest is None or latest[0] >= self._latest[0]:
+            self._latest = latest
+
+    def forget_cached(self) -> None:
+        """Drop what :meth:`current_number` knows (the store was cleared)."""
+        self._latest = None
+
+    async def _read_latest(self) -> tuple[int, int | None]:
+        """``(finished_seq, number)`` of the round finished last, ``(0, None)`` before any."""
         cursor = self._col.find({"state": "done"}, {"finished_seq": 1, "number": 1})
         done = [doc async for doc in cursor]
-        return max(done, key=lambda d: d.get("finished_seq", 0))["number"] if done else None
+        if not done:
+            return 0, None
+        last = max(done, key=lambda d: d.get("finished_seq", 0))
+        return last.get("finished_seq", 0), last["number"]
 
     async def last_finished_seq(self) -> int:
         """The completion sequence of the latest finished round, 0 when none."""

@@ -2,14 +2,14 @@
 except through :meth:`Users.credentials`."""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
-from unimatch.store._guard import DocumentLocks, translate_errors
+from unimatch.store._guard import DocumentLocks, insert_new, translate_errors
 from unimatch.store.counters import Counters
 
 # Fields callers may change with Users.update (profile edits).
@@ -47,6 +47,19 @@ def _read(doc: dict) -> dict:
     return doc
 
 
+def _new_user(user_id: int, *, email: str, password_hash: str, first_name: str = "",
+              last_name: str = "", birth: str | None = None, hobby: Iterable[int] = (),
+              tg_link: str | None = None, created_at: float) -> dict:
+    """A new user's document."""
+    return {
+        "_id": user_id, "email": email, "email_key": email_key(email),
+        "password": password_hash, "first_name": first_name, "last_name": last_name,
+        "birth": birth, "hobby": sorted(set(hobby)), "chat_id": None, "image": None,
+        "is_active_pair": True, "is_staff": False, "created_at": created_at,
+        "tg_link": tg_link, "tokens_after": 0,
+    }
+
+
 @translate_errors
 class Users:
     """A user document: ``_id`` (int), ``email``, ``email_key`` (casefolded,
@@ -76,14 +89,9 @@ class Users:
                      created_at: float) -> dict:
         """Insert a new user in one write; raises :class:`EmailTaken` when the
         email is in use, also when a concurrent registration won the race."""
-        user_id = await self._counters.next("users")
-        doc = {
-            "_id": user_id, "email": email, "email_key": email_key(email),
-            "password": password_hash, "first_name": first_name, "last_name": last_name,
-            "birth": birth, "hobby": sorted(set(hobby)), "chat_id": None, "image": None,
-            "is_active_pair": True, "is_staff": False, "created_at": created_at,
-            "tg_link": tg_link, "tokens_after": 0,
-        }
+        doc = _new_user(await self._counters.next("users"), email=email,
+                        password_hash=password_hash, first_name=first_name, last_name=last_name,
+                        birth=birth, hobby=hobby, tg_link=tg_link, created_at=created_at)
         try:
             await self._col.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -91,6 +99,17 @@ class Users:
         doc.pop("password")
         doc.pop("email_key")
         return doc
+
+    async def create_many(self, accounts: Sequence[dict], created_at: float) -> int:
+        """Insert many new users in one write (imports, benches' seeding):
+        each account is ``{"email", "password_hash"}`` plus any of
+        :meth:`create`'s other fields. Emails already in use are skipped;
+        returns how many were created. One id block for all of them, where
+        :meth:`create` would claim one per user."""
+        ids = await self._counters.allocate("users", len(accounts))
+        docs = [_new_user(user_id, created_at=created_at, **account)
+                for user_id, account in zip(ids, accounts, strict=True)]
+        return await insert_new(self._col, docs)
 
     async def get(self, user_id: int) -> dict | None:
         """The user without secrets, or None."""

@@ -1,5 +1,7 @@
 """v2's pairs: the current pair apart from the earlier ones."""
 
+import asyncio
+
 from unimatch.handlers.base import BaseHandler
 from unimatch.wire import pairs_v2
 
@@ -11,8 +13,12 @@ class PairsHandler(BaseHandler):
         store = self.services.store
         user_id = self.current_user["_id"]
         pairs = await store.pairs.for_user(user_id)
-        latest = await store.rounds.latest_number()
-        users = await store.users.many({m for pair in pairs for m in pair["members"]})
+        users: dict[int, dict] = {}
+        answers: dict[int, dict] = {}
+        if pairs:  # the partners and the user's answers, in one round trip
+            users, answers = await asyncio.gather(
+                store.users.many({m for pair in pairs for m in pair["members"]}),
+                store.feedback.for_user(user_id))
+        latest = await store.rounds.current_number()
         names = await store.hobbies.names()
-        answers = await store.feedback.for_user(user_id)
         self.send_json(pairs_v2(user_id, pairs, latest, users, names, answers))
