@@ -79,7 +79,8 @@ def serve(servers: list[ServerProcess], start_server: Callable) -> Callable:
 def new_page(browser: Browser, servers: list[ServerProcess],
              request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """``new_page(**context_options)``: a page in a fresh browser context (its
-    own localStorage and cookies, like another person's phone). Requests
+    own localStorage and cookies, like another person's phone), Russian and
+    in the service's time zone unless the options say otherwise. Requests
     leaving loopback are refused and recorded in ``page.external_requests``;
     uncaught script errors and Content-Security-Policy violations fail the
     test.
@@ -96,7 +97,10 @@ def new_page(browser: Browser, servers: list[ServerProcess],
     def make(real_preflights: bool = False, **options) -> Page:
         if real_preflights:
             options["proxy"] = {"server": f"http://127.0.0.1:{NOWHERE}", "bypass": "127.0.0.1"}
-        context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
+        # A Russian reader's browser unless a test asks for another locale
+        # (to prove the page does not depend on the browser's).
+        options = {"locale": "ru-RU", "timezone_id": "Asia/Yekaterinburg", **options}
+        context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT)
         contexts.append(context)
         page = context.new_page()
