@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 from harness import ServerProcess
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 from smtp_mailbox import Mailbox, Received
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -27,6 +27,8 @@ MAIL_TIMEOUT = 20.0  # s; the server's mail sender polls its outbox every second
 # Any URL that leaves this machine (matched at its start).
 EXTERNAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)")
 NOWHERE = 9  # a loopback port nothing listens on (discard)
+# A phone's screen, for new_page(**PHONE); the default is a desktop's.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def save_failure_artifacts(test_name: str, pages: list[Page], servers: list[ServerProcess]) -> None:
@@ -170,3 +172,23 @@ def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:
         assert time.monotonic() < deadline, f"no mail #{count} to {address} arrived"
         time.sleep(0.1)
     return box.to(address)[count - 1]
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Log in with the page's form."""
+    form = page.locator("#login-form")
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Пароль").fill(password)
+    form.get_by_role("button", name="Войти").click()
+
+
+def wait_until_live(page: Page, authenticated: bool = False, timeout: float = TIMEOUT) -> None:
+    """The socket is up (and, when asked, has accepted the user's token)."""
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=timeout)
+    if authenticated:
+        expect(page.locator("#connection")).to_have_attribute("data-auth", "ok", timeout=TIMEOUT)
+
+
+def fits_width(page: Page, width: int) -> None:
+    """Nothing on the page scrolls sideways."""
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browser_support import TIMEOUT, wait_for_mail
+from browser_support import PHONE, TIMEOUT, fits_width, log_in, wait_for_mail, wait_until_live
 from harness import REPO, ServerProcess
 from playwright.sync_api import Page, expect
 from smtp_mailbox import Mailbox
@@ -91,25 +91,11 @@ def give_refresh_cookie(page: Page, refresh: str) -> None:
                                "path": "/v2", "httpOnly": True, "secure": True, "sameSite": "Lax"}])
 
 
-def wait_until_live(page, authenticated=False, timeout=TIMEOUT):
-    """The socket is up (and, when asked, has accepted the user's token)."""
-    expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=timeout)
-    if authenticated:
-        expect(page.locator("#connection")).to_have_attribute("data-auth", "ok", timeout=TIMEOUT)
-
-
 def seconds_change(page):
     seconds = page.locator('#countdown [data-part="seconds"]')
     expect(seconds).to_have_text(re.compile(r"^\d\d$"), timeout=TIMEOUT)
     before = seconds.text_content()
     expect(seconds).not_to_have_text(before, timeout=5_000)
-
-
-def log_in(page, email, password):
-    form = page.locator("#login-form")
-    form.get_by_label("Email").fill(email)
-    form.get_by_label("Пароль").fill(password)
-    form.get_by_role("button", name="Войти").click()
 
 
 def seed_earlier_round(mongo_url, db_name, created_at, members) -> None:
@@ -456,7 +442,6 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
 
 # --------------------------------------------------------------- v2: Telegram nick, password reset
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NICK_RULE = ("Ник в Telegram: @ и от 5 до 32 латинских букв, цифр или знаков подчёркивания, "
              "например @ivan_petrov.")
 MAIL_FROM = "noreply@unimatch.test"
@@ -467,11 +452,6 @@ def v2_register(server: ServerProcess, email: str, password: str, **fields: obje
                                   {"email": email, "password": password, **fields})
     assert status == 201, body
     return body
-
-
-def fits_width(page: Page, width: int) -> None:
-    """Nothing on the page scrolls sideways."""
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
 def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,

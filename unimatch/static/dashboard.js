@@ -88,6 +88,9 @@ export class Dashboard {
     this.user = user;
     const name = personName(user);
     this.accountName.textContent = name;
+    // Cut with an ellipsis where the header is short of room: the whole
+    // name on hover (screen readers read the text itself, uncut).
+    this.accountName.title = name;
     this.pageTitle.textContent = `Привет, ${user.first_name || name}!`;
     $("#profile-email").textContent = user.email;
     const f = this.profileForm.elements;
