@@ -177,7 +177,7 @@ def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:
 def log_in(page: Page, email: str, password: str) -> None:
     """Log in with the page's form."""
     form = page.locator("#login-form")
-    form.get_by_label("Email").fill(email)
+    form.get_by_label("Электронная почта").fill(email)
     form.get_by_label("Пароль").fill(password)
     form.get_by_role("button", name="Войти").click()
 

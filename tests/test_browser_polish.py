@@ -89,3 +89,58 @@ def test_the_header_is_one_row_and_cuts_a_name_only_when_out_of_room(
     assert not is_cut(short, "#account-name")
     assert on_one_row(short, *HEADER)
     assert page.external_requests == [] and short.external_requests == []
+
+
+# --------------------------------------------------------------- Russian words
+
+# Names that stay as they are; every other word the page shows is Russian.
+NAMES = {"UniMatch", "Telegram", "API"}
+# Every Latin word in text a person can see, but in what they typed or
+# the server holds about them (their email address).
+LATIN_WORDS = """(skip) => {
+    const words = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (el.closest(skip) || !el.checkVisibility()) continue;
+        for (const word of node.textContent.match(/[A-Za-z][A-Za-z'-]*/g) || []) words.add(word);
+    }
+    return [...words].sort();
+}"""
+USER_DATA = "#profile-email"
+
+
+def latin_words(page: Page) -> set[str]:
+    return set(page.evaluate(LATIN_WORDS, USER_DATA))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_label_and_text_on_the_page_is_russian(serve: Callable, new_page: Callable,
+                                                      size: str) -> None:
+    server = serve()
+    server.register("anna@example.com", PASSWORD, first_name="Анна")
+    page = new_page(**SIZES[size])
+    page.goto(server.url + "/")
+    login = page.locator("#login-form")
+    expect(login.get_by_label("Электронная почта")).to_have_attribute("type", "email")
+    assert latin_words(page) <= NAMES
+
+    page.get_by_role("button", name="Забыли пароль?").click()
+    forgot = page.locator("#forgot-form")
+    expect(forgot.get_by_label("Электронная почта")).to_be_visible()
+    assert latin_words(page) <= NAMES
+
+    page.locator("#forgot-section").get_by_role("button", name="Войти").click()
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    register = page.locator("#register-form")
+    expect(register.get_by_role("checkbox", name="Кино")).to_be_attached()
+    expect(register.get_by_label("Электронная почта")).to_be_visible()
+    assert latin_words(page) <= NAMES
+
+    page.locator("#register-section").get_by_role("button", name="Войти").click()
+    log_in(page, "anna@example.com", PASSWORD)
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    expect(page.locator(".profile-email")).to_have_text("Почта: anna@example.com")
+    assert latin_words(page) <= NAMES
+    fits_width(page, width_of(size))
+    assert page.external_requests == []
