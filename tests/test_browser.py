@@ -146,7 +146,7 @@ def test_new_user_meets_partner_live(serve, new_page, mongo_url, db_name):
     form.get_by_label("Пароль ещё раз").fill(PASSWORD)
     form.get_by_label("Имя").fill("Анна")
     form.get_by_label("Фамилия").fill("Иванова")
-    form.get_by_label("Дата рождения").fill("2001-05-20")
+    form.get_by_label("Дата рождения").fill("20.05.2001")
     form.get_by_text("Программирование").click()
     form.get_by_text("Музыка").click()
     form.get_by_role("button", name="Зарегистрироваться").click()
@@ -158,7 +158,7 @@ def test_new_user_meets_partner_live(serve, new_page, mongo_url, db_name):
     assert status == 200
     assert (me["first_name"], me["last_name"], me["birth"]) == ("Анна", "Иванова", "20-05-2001")
     assert sorted(me["hobby"]) == sorted(server.hobby_ids("Программирование", "Музыка"))
-    expect(anna.locator("#profile-birth")).to_have_value("2001-05-20")
+    expect(anna.locator("#profile-birth")).to_have_value("20.05.2001")
 
     # Edit the profile and the hobbies.
     profile = anna.locator("#profile-form")
@@ -469,7 +469,7 @@ def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
     profile = page.locator("#profile-form")
     nick = profile.get_by_label("Ник в Telegram")
     expect(nick).to_have_value("")
-    expect(profile.get_by_label("Дата рождения")).to_have_value("2001-05-20")
+    expect(profile.get_by_label("Дата рождения")).to_have_value("20.05.2001")
 
     # The server's rule, checked before anything is sent.
     nick.fill("anna")
@@ -481,7 +481,7 @@ def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
     # The server's own field errors stand next to their field, in Russian,
     # and nothing is saved.
     nick.fill("@anna_ivanova")
-    profile.get_by_label("Дата рождения").fill("2999-01-01")
+    profile.get_by_label("Дата рождения").fill("01.01.2999")
     profile.get_by_role("button", name="Сохранить профиль").click()
     expect(profile.locator("#profile-birth-error")).to_have_text(
         "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня.")
@@ -677,6 +677,7 @@ def test_client_helpers(static_files, new_page):
         const m = await import("/static/matches.js");
         const t = await import("/static/server-messages.js");
         const f = await import("/static/format.js");
+        const d = await import("/static/date-field.js");
         const c = await import("/static/countdown.js");
         const p = (id, day, name) => ({id, created_at: day, common_hobbies: [],
             partner: {id: id + 100, first_name: name, last_name: "", email: name + "@x.ru"}});
@@ -689,8 +690,8 @@ def test_client_helpers(static_files, new_page):
             plurals: [1, 2, 5, 11, 21, 24].map((n) => f.plural(n, ["день", "дня", "дней"])),
             short: t.translate("This password is too short. It must contain at least 4 characters."),
             unknown: t.translate("Something new."),
-            toApi: f.dateInputToApi("2001-05-20"),
-            toInput: f.apiDateToInput("20-05-2001"),
+            toApi: d.isoToV1(d.readDate("20.05.2001").iso),
+            toInput: d.formatDate("2001-05-20"),
             wall: c.parseWallClock("2025-04-28 10:00:00") - c.parseWallClock("2025-04-27 09:59:30"),
         };
     }""")
@@ -699,6 +700,33 @@ def test_client_helpers(static_files, new_page):
         "plurals": ["день", "дня", "дней", "дней", "день", "дня"],
         "short": "Пароль слишком короткий: нужно не меньше 4 символов.",
         "unknown": "Something new.",
-        "toApi": "20-05-2001", "toInput": "2001-05-20",
+        "toApi": "20-05-2001", "toInput": "20.05.2001",
         "wall": 86_430_000,
+    }
+
+
+def test_date_field_helpers(static_files: str, new_page: Callable) -> None:
+    """How the date fields read and shape what is typed (date-field.js)."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const d = await import("/static/date-field.js");
+        return {
+            read: ["20.05.2001", "1.5.2001", "20/05/2001", "20-05-2001", "20 05 2001", "20052001",
+                   "2001-05-20", " 20.05.2001 ", "", "29.02.2024"].map((t) => d.readDate(t).iso),
+            refused: ["29.02.2023", "31.04.2001", "00.01.2001", "20.13.2001", "20.05.01",
+                      "вчера", "2001-5-20"].map((t) => d.readDate(t).error),
+            dots: ["2", "20", "2005", "200520", "20052001", "2005200199", "1.", "1.5.",
+                   "1.5.2001", "20..", ".", "20.05..2001"].map(d.withDots),
+            shown: [d.formatDate("2001-05-20"), d.formatDate(null), d.formatDate("20-05-2001")],
+        };
+    }""")
+    no_such_day = "Такой даты нет: проверьте день и месяц."
+    help_ = "Введите дату как ДД.ММ.ГГГГ, например 20.05.2001."
+    assert results == {
+        "read": ["2001-05-20", "2001-05-01"] + ["2001-05-20"] * 6 + [None, "2024-02-29"],
+        "refused": [no_such_day] * 4 + [help_] * 3,
+        "dots": ["2", "20.", "20.05.", "20.05.20", "20.05.2001", "20.05.2001", "1.", "1.5.",
+                 "1.5.2001", "20.", "", "20.05.2001"],
+        "shown": ["20.05.2001", "", ""],
     }

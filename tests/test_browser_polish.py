@@ -144,3 +144,71 @@ def test_every_label_and_text_on_the_page_is_russian(serve: Callable, new_page: 
     assert latin_words(page) <= NAMES
     fits_width(page, width_of(size))
     assert page.external_requests == []
+
+
+# --------------------------------------------------------------- dates
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_birth_date_is_day_first_whatever_the_browsers_locale(
+        serve: Callable, new_page: Callable, size: str) -> None:
+    server = serve()
+    # An English browser: <input type="date"> would show mm/dd/yyyy here.
+    page = new_page(**SIZES[size], locale="en-US")
+    page.goto(server.url + "/")
+    assert page.evaluate("navigator.language") == "en-US"
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    form = page.locator("#register-form")
+    birth = form.get_by_label("Дата рождения")
+    expect(birth).to_have_attribute("placeholder", "ДД.ММ.ГГГГ")
+    expect(birth).to_have_attribute("inputmode", "numeric")
+    expect(birth).to_have_accessible_description("День, месяц и год через точку, например 20.05.2001.")
+
+    form.get_by_label("Электронная почта").fill("anna@example.com")
+    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    form.get_by_label("Пароль ещё раз").fill(PASSWORD)
+    form.get_by_label("Имя").fill("Анна")
+    form.get_by_text("Кино").click()
+    # The dots come by themselves as the digits are typed.
+    birth.press_sequentially("31022001")
+    expect(birth).to_have_value("31.02.2001")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(birth).to_have_accessible_description(
+        "День, месяц и год через точку, например 20.05.2001. Такой даты нет: проверьте день и месяц.")
+    expect(birth).to_be_focused()
+    assert server.request("POST", "/api/token/", {"email": "anna@example.com",
+                                                  "password": PASSWORD})[0] == 401, "nothing sent"
+    birth.fill("")
+    birth.press_sequentially("2005")
+    expect(birth).to_have_value("20.05.")
+    birth.press_sequentially("2001")
+    expect(birth).to_have_value("20.05.2001")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    status, tokens = server.request("POST", "/api/token/", {"email": "anna@example.com",
+                                                            "password": PASSWORD})
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert me["birth"] == "20-05-2001"
+
+    # The profile shows it the same way, and takes the short form too.
+    profile = page.locator("#profile-form")
+    birth = profile.get_by_label("Дата рождения")
+    expect(birth).to_have_value("20.05.2001")
+    birth.fill("")
+    birth.press_sequentially("1.5.2001")
+    expect(birth).to_have_value("1.5.2001")
+    profile.get_by_label("Имя").focus()
+    expect(birth).to_have_value("01.05.2001")  # written out in full once left
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator('[data-role="saved"]')).to_have_text("Профиль сохранён.")
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=tokens["access"])
+    assert me["birth"] == "2001-05-01"
+
+    birth.fill("вчера")
+    profile.get_by_role("button", name="Сохранить профиль").click()
+    expect(profile.locator("#profile-birth-error")).to_have_text(
+        "Введите дату как ДД.ММ.ГГГГ, например 20.05.2001.")
+    expect(birth).to_be_focused()
+    page.reload()
+    expect(page.locator("#profile-form").get_by_label("Дата рождения")).to_have_value("01.05.2001")
+    fits_width(page, width_of(size))
+    assert page.external_requests == []

@@ -3,6 +3,7 @@
 // button in the header.
 
 import { api, SessionEnded } from "./api.js";
+import { attachDateField, formatDate, readDate } from "./date-field.js";
 import { personName } from "./format.js";
 import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, flashSaved, focusFirstInvalid, onSubmit,
@@ -11,9 +12,6 @@ import {
 import { describeError } from "./server-messages.js";
 import { isTelegramNick, NICK_RULE } from "./telegram-nick.js";
 import { TelegramLink } from "./telegram.js";
-
-// What <input type="date"> holds, and v2's birth: YYYY-MM-DD.
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -42,6 +40,7 @@ export class Dashboard {
       async () => this.showUser(await api.me()));
 
     onSubmit(this.profileForm, () => this.saveProfile());
+    attachDateField(this.profileForm.elements.birth);
     this.activePair.addEventListener("change", () => this.saveParticipation());
     onSubmit(this.hobbiesForm, () => this.saveHobbies());
     clearErrorsWhenEdited(this.profileForm);
@@ -96,7 +95,7 @@ export class Dashboard {
     const f = this.profileForm.elements;
     f.first_name.value = user.first_name || "";
     f.last_name.value = user.last_name || "";
-    f.birth.value = ISO_DATE.test(user.birth || "") ? user.birth : "";
+    f.birth.value = formatDate(user.birth); // v2's birth is ISO
     f.tg_link.value = user.tg_link || "";
     this.activePair.checked = user.is_active_pair !== false;
     this.telegram.render(user);
@@ -117,9 +116,9 @@ export class Dashboard {
     const form = this.profileForm;
     clearErrors(form);
     const f = form.elements;
-    const birth = f.birth.value;
+    const birth = readDate(f.birth.value);
     const tgLink = f.tg_link.value.trim();
-    if (birth && !ISO_DATE.test(birth)) showFieldError(form, "birth", ["Неверная дата."]);
+    if (birth.error) showFieldError(form, "birth", [birth.error]);
     if (tgLink && !isTelegramNick(tgLink)) showFieldError(form, "tg_link", [NICK_RULE]);
     if (form.querySelector('[aria-invalid="true"]')) return focusFirstInvalid(form);
     const changes = {
@@ -129,8 +128,8 @@ export class Dashboard {
     };
     // v2 takes a new date but refuses an empty one; a date the user
     // erased is removed through v1 (api.js), before the rest is saved.
-    if (birth) changes.birth = birth;
-    const removeBirth = !birth && Boolean(this.user.birth);
+    if (birth.iso) changes.birth = birth.iso;
+    const removeBirth = !birth.iso && Boolean(this.user.birth);
     await busy(form, async () => {
       try {
         if (removeBirth) await api.removeBirth();

@@ -4,7 +4,7 @@
 // account.
 
 import { api } from "./api.js";
-import { dateInputToApi } from "./format.js";
+import { attachDateField, isoToV1, readDate } from "./date-field.js";
 import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError, showFormError,
@@ -45,6 +45,7 @@ export class Landing {
 
     onSubmit(this.loginForm, () => this.logIn());
     onSubmit(this.registerForm, () => this.register());
+    attachDateField(this.registerForm.elements.birth);
     clearErrorsWhenEdited(this.loginForm);
     clearErrorsWhenEdited(this.registerForm);
     for (const button of document.querySelectorAll("[data-show-form]")) {
@@ -131,12 +132,13 @@ export class Landing {
     const form = this.registerForm;
     clearErrors(form);
     const f = form.elements;
+    const birth = readDate(f.birth.value);
     const fields = {
       email: f.email.value.trim(),
       password: f.password.value,
       first_name: f.first_name.value.trim(),
       last_name: f.last_name.value.trim(),
-      birth: dateInputToApi(f.birth.value),
+      birth: isoToV1(birth.iso), // registering speaks v1
       hobby: checkedIds(form, "hobby"),
     };
     // What the browser can tell without asking the server.
@@ -147,7 +149,7 @@ export class Landing {
       problems.push(["password2", "Пароли не совпадают."]);
     }
     if (!fields.first_name) problems.push(["first_name", "Введите имя: его увидит ваша пара."]);
-    if (f.birth.value && !fields.birth) problems.push(["birth", "Неверная дата."]);
+    if (birth.error) problems.push(["birth", birth.error]);
     if (problems.length) {
       for (const [field, message] of problems) showFieldError(form, field, [message]);
       return focusFirstInvalid(form);
