@@ -4,12 +4,13 @@ phone's size: the header, the labels, the date fields, the prompt for
 interests, the Telegram card, the API reference, and the pause. The
 fixtures are in browser_support.py."""
 
+import re
 from collections.abc import Callable
 
 import pytest
 from browser_support import PHONE, fits_width, log_in, wait_until_live
 from harness import ServerProcess
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 # The page is what these check; the store under it is proven by the other
 # tests on every engine.
@@ -44,6 +45,19 @@ def logged_in_page(new_page: Callable[..., Page], server: ServerProcess, size: s
     log_in(page, email, PASSWORD)
     expect(page.get_by_role("heading", name=f"Привет, {first_name}!")).to_be_visible()
     return page
+
+
+def fill_registration(form: Locator, email: str, first_name: str) -> None:
+    """The register form's required fields."""
+    form.get_by_label("Электронная почта").fill(email)
+    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    form.get_by_label("Пароль ещё раз").fill(PASSWORD)
+    form.get_by_label("Имя").fill(first_name)
+
+
+def can_log_in(server: ServerProcess, email: str) -> bool:
+    """Whether the account exists (with PASSWORD)."""
+    return server.request("POST", "/api/token/", {"email": email, "password": PASSWORD})[0] == 200
 
 
 # --------------------------------------------------------------- the header
@@ -163,10 +177,7 @@ def test_the_birth_date_is_day_first_whatever_the_browsers_locale(
     expect(birth).to_have_attribute("inputmode", "numeric")
     expect(birth).to_have_accessible_description("День, месяц и год через точку, например 20.05.2001.")
 
-    form.get_by_label("Электронная почта").fill("anna@example.com")
-    form.get_by_label("Пароль", exact=True).fill(PASSWORD)
-    form.get_by_label("Пароль ещё раз").fill(PASSWORD)
-    form.get_by_label("Имя").fill("Анна")
+    fill_registration(form, "anna@example.com", "Анна")
     form.get_by_text("Кино").click()
     # The dots come by themselves as the digits are typed.
     birth.press_sequentially("31022001")
@@ -175,8 +186,7 @@ def test_the_birth_date_is_day_first_whatever_the_browsers_locale(
     expect(birth).to_have_accessible_description(
         "День, месяц и год через точку, например 20.05.2001. Такой даты нет: проверьте день и месяц.")
     expect(birth).to_be_focused()
-    assert server.request("POST", "/api/token/", {"email": "anna@example.com",
-                                                  "password": PASSWORD})[0] == 401, "nothing sent"
+    assert not can_log_in(server, "anna@example.com"), "nothing was sent"
     birth.fill("")
     birth.press_sequentially("2005")
     expect(birth).to_have_value("20.05.")
@@ -210,5 +220,65 @@ def test_the_birth_date_is_day_first_whatever_the_browsers_locale(
     expect(birth).to_be_focused()
     page.reload()
     expect(page.locator("#profile-form").get_by_label("Дата рождения")).to_have_value("01.05.2001")
+    fits_width(page, width_of(size))
+    assert page.external_requests == []
+
+
+# --------------------------------------------------------------- interests
+
+NO_HOBBIES = re.compile(r"^Вы не отметили ни одного интереса\. С ними проще подобрать пару")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_registering_without_interests_is_asked_whether_to_pick_some(
+        serve: Callable, new_page: Callable, size: str) -> None:
+    server = serve()
+    page = new_page(**SIZES[size])
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    form = page.locator("#register-form")
+    fill_registration(form, "anna@example.com", "Анна")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+
+    # A gentle question, read out (focused) and on screen, before anything is sent.
+    prompt = form.get_by_role("group", name=NO_HOBBIES)
+    expect(prompt).to_be_visible()
+    expect(prompt.locator(".prompt-text")).to_be_focused()
+    expect(prompt).to_be_in_viewport(ratio=1)
+    expect(form.get_by_role("button", name="Зарегистрироваться")).to_be_hidden()
+    assert not can_log_in(server, "anna@example.com")
+    fits_width(page, width_of(size))
+
+    # "Выбрать интересы": to the list, ready to tick one with the keyboard.
+    prompt.get_by_role("button", name="Выбрать интересы").click()
+    expect(prompt).to_be_hidden()
+    first = form.get_by_role("checkbox").first
+    expect(first).to_be_focused()
+    page.keyboard.press("Space")
+    expect(first).to_be_checked()
+    picked = int(first.get_attribute("value"))
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Привет, Анна!")).to_be_visible()
+    status, tokens = server.request("POST", "/api/token/", {"email": "anna@example.com",
+                                                            "password": PASSWORD})
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert me["hobby"] == [picked]
+
+    # Someone else goes on without: registered with none, asked only once
+    # (a server error after that does not ask again).
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    fill_registration(form, "anna@example.com", "Борис")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    prompt.get_by_role("button", name="Продолжить без интересов").click()
+    expect(form.locator("#reg-email-error")).to_have_text("Пользователь с таким email уже существует.")
+    expect(prompt).to_be_hidden()
+    form.get_by_label("Электронная почта").fill("boris@example.com")
+    form.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Привет, Борис!")).to_be_visible()
+    status, tokens = server.request("POST", "/api/token/", {"email": "boris@example.com",
+                                                            "password": PASSWORD})
+    status, me = server.request("GET", "/auth/users/me/", token=tokens["access"])
+    assert me["hobby"] == []
     fits_width(page, width_of(size))
     assert page.external_requests == []
