@@ -1,21 +1,26 @@
 """The browser tests' fixtures and helpers (a plugin: conftest.py loads it):
 Debian's Chromium for Playwright (never a downloaded one), pages
 that cannot leave loopback, ``server.py`` processes, a real SMTP server,
-and what a failed test leaves behind."""
+the fake Telegram Bot API, and what a failed test leaves behind."""
 
 import asyncio
+import contextlib
 import os
 import pathlib
 import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
 
 import pytest
+from fake_telegram import Call, FakeTelegram
 from harness import ServerProcess
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 from smtp_mailbox import Mailbox, Received
+
+from unimatch.clock import Clock
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -24,6 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
 MAIL_TIMEOUT = 20.0  # s; the server's mail sender polls its outbox every second
+BOT_TIMEOUT = 30.0  # s; the server's bot takes up polling within seconds of its start
 # Any URL that leaves this machine (matched at its start).
 EXTERNAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)")
 NOWHERE = 9  # a loopback port nothing listens on (discard)
@@ -133,35 +139,80 @@ def new_page(browser: Browser, servers: list[ServerProcess],
     assert not csp_violations, f"refused by the page's security policy: {csp_violations}"
 
 
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    """A real SMTP server on loopback (``smtp_mailbox.py``: plain, no
-    login), in an event loop of its own thread: Playwright's sync API keeps
-    one running in the test's."""
+@contextlib.contextmanager
+def _loop_thread(name: str) -> Iterator[Callable[..., Any]]:
+    """An event loop in a thread of its own, for servers a test plays the
+    other side of: Playwright's sync API keeps a loop running in the
+    test's. Yields ``run(coroutine, timeout=10)``, which runs it there and
+    returns its result."""
     loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="smtp", daemon=True)
+    thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
     thread.start()
-    box = Mailbox()
-    asyncio.run_coroutine_threadsafe(box.start(), loop).result(10)
+
+    def run(coroutine: Coroutine, timeout: float = 10) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
     try:
-        yield box
+        yield run
     finally:
-        asyncio.run_coroutine_threadsafe(box.stop(), loop).result(10)
-        asyncio.run_coroutine_threadsafe(_end_sessions(), loop).result(10)
+        run(_end_sessions())
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
 
 
+@pytest.fixture
+def smtp() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback (``smtp_mailbox.py``: plain, no
+    login), in an event loop of its own thread."""
+    with _loop_thread("smtp") as run:
+        box = Mailbox()
+        run(box.start())
+        try:
+            yield box
+        finally:
+            run(box.stop())
+
+
 async def _end_sessions() -> None:
     """Close the connections a server under test still holds open (its mail
-    sender keeps one between batches): stopping the SMTP server only stops
-    it listening, and a session left in a closed loop leaks its socket."""
+    sender keeps one between batches, its bot a long poll): stopping a
+    server only stops it listening, and a session left in a closed loop
+    leaks its socket."""
     sessions = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
     for task in sessions:
         task.cancel()
     await asyncio.gather(*sessions, return_exceptions=True)
     await asyncio.sleep(0)  # the transports close on the loop's next turn
+
+
+class BotApi:
+    """The fake Telegram Bot API (``fake_telegram.py``) for a ``server.py``
+    under test, played from a browser test: ``url`` is its base for
+    ``TELEGRAM_API_URL``; ``reply(chat_id, text)`` says ``text`` as that
+    Telegram user and returns the bot's answer."""
+
+    def __init__(self, fake: FakeTelegram, run: Callable[..., Any]) -> None:
+        self.fake = fake
+        self.run = run
+        self.url = fake.url
+
+    def reply(self, chat_id: int, text: str) -> Call:
+        return self.run(self.fake.reply(chat_id, text), timeout=BOT_TIMEOUT)
+
+
+@pytest.fixture
+def bot_api() -> Iterator[BotApi]:
+    """A fake Telegram Bot API on loopback, in an event loop of its own thread."""
+    with _loop_thread("bot-api") as run:
+        fake = FakeTelegram(Clock())
+
+        async def start() -> None:  # it listens on the loop it starts in
+            fake.start()
+        run(start())
+        try:
+            yield BotApi(fake, run)
+        finally:
+            run(fake.stop())
 
 
 def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:

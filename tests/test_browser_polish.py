@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from browser_support import PHONE, fits_width, log_in, wait_until_live
+from browser_support import PHONE, BotApi, fits_width, log_in, wait_until_live
 from harness import ServerProcess
 from playwright.sync_api import Locator, Page, expect
 
@@ -282,3 +282,74 @@ def test_registering_without_interests_is_asked_whether_to_pick_some(
     assert me["hobby"] == []
     fits_width(page, width_of(size))
     assert page.external_requests == []
+
+
+# --------------------------------------------------------------- Telegram
+
+BOT = "unimatch_test_bot"  # fake_telegram's bot
+BOT_TOKEN = "424242:browser-test-token"
+LINK_CODE = re.compile(r".*/v2/api/tg-link-code/$")
+OUT_OF_REACH = ("Кнопка входа через Telegram не загрузилась: сайт telegram.org не открывается "
+                "из вашей сети или браузера. Привяжите Telegram через бота — нужно только "
+                "приложение Telegram.")
+TANYA_CHAT = 777003
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_without_the_widget_telegram_is_linked_through_the_bots_deep_link(
+        serve: Callable, new_page: Callable, bot_api: BotApi, size: str) -> None:
+    server = serve(extra_args=["--telegram-bot-username", BOT],
+                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
+    tokens = server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    # The widget's script is refused, as every request leaving loopback is here.
+    page = logged_in_page(new_page, server, size, "tanya@example.com", "Таня")
+    section = page.locator("#telegram-section")
+    expect(section.locator('[data-role="tg-status"]')).to_have_text("Telegram не привязан.")
+    expect(section.locator('[data-role="tg-unreachable"]')).to_have_text(OUT_OF_REACH)
+    assert any(url.startswith("https://telegram.org/") for url in page.external_requests)
+    fits_width(page, width_of(size))
+
+    # The server's one-time code, as the bot's t.me link and as a command.
+    with page.expect_response(LINK_CODE) as answer:
+        section.get_by_role("button", name="Привязать через бота").click()
+    assert answer.value.status == 201
+    code, expires_at = answer.value.json()["code"], answer.value.json()["expires_at"]
+    link = section.get_by_role("link", name="Открыть бота в Telegram")
+    expect(link).to_have_attribute("href", f"https://t.me/{BOT}?start={code}")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_be_focused()
+    expect(section.locator('[data-role="tg-link-note"]')).to_have_text(
+        "Откройте ссылку и нажмите в боте «Запустить» (Start). Ссылка одноразовая и действует "
+        f"до {expires_at[11:16]}. Не открывается — отправьте боту команду /start {code}")
+    fits_width(page, width_of(size))
+    check = section.get_by_role("button", name="Я нажал «Запустить» — проверить")
+    check.click()
+    message = section.locator('[data-role="tg-message"]')
+    expect(message).to_have_text("Пока не привязан: откройте ссылку и нажмите в боте «Запустить».")
+
+    # In Telegram the link sends the bot /start with the code; back on the
+    # page, the check finds the chat linked.
+    reply = bot_api.reply(TANYA_CHAT, f"/start {code}")
+    assert reply.text.startswith("Готово! Этот чат привязан к аккаунту"), reply.text
+    check.click()
+    expect(message).to_have_text("Готово: Telegram привязан.")
+    expect(section.locator('[data-role="tg-status"]')).to_have_text(
+        "Telegram привязан: сообщение о новой паре придёт и туда.")
+    expect(section.locator('[data-role="tg-deep-link"]')).to_be_hidden()
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=tokens["access"])
+    assert me["chat_id"] == str(TANYA_CHAT)
+
+
+def test_a_link_the_server_cannot_give_is_said_in_russian(serve: Callable,
+                                                          new_page: Callable) -> None:
+    # A bot's name for the widget, but no token: no bot to link through.
+    server = serve(extra_args=["--telegram-bot-username", BOT])
+    server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    page = logged_in_page(new_page, server, "desktop", "tanya@example.com", "Таня")
+    section = page.locator("#telegram-section")
+    with page.expect_response(LINK_CODE) as answer:
+        section.get_by_role("button", name="Привязать через бота").click()
+    assert answer.value.status == 503
+    expect(section.locator('[data-role="tg-message"]')).to_have_text(
+        "Бот Telegram на этом сервере не настроен.")
+    expect(section.locator('[data-role="tg-link"]')).to_be_hidden()

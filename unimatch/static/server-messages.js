@@ -47,6 +47,7 @@ const EXACT = {
   "This Telegram account is already linked to another user":
     "Этот Telegram уже привязан к другому аккаунту UniMatch.",
   "Telegram login is not configured on this server": "Вход через Telegram не настроен на сервере.",
+  "No Telegram bot is configured on this server.": "Бот Telegram на этом сервере не настроен.",
 };
 
 /** "4 символов", as in "не меньше 4 символов" (`n` as the regex found it). */
