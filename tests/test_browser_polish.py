@@ -353,3 +353,58 @@ def test_a_link_the_server_cannot_give_is_said_in_russian(serve: Callable,
     expect(section.locator('[data-role="tg-message"]')).to_have_text(
         "Бот Telegram на этом сервере не настроен.")
     expect(section.locator('[data-role="tg-link"]')).to_be_hidden()
+
+
+# --------------------------------------------------------------- the API reference
+
+# Every in-page link whose target is not on the page.
+DEAD_ANCHORS = """() => [...document.querySelectorAll('a[href^="#"]')]
+    .filter((a) => !document.getElementById(decodeURIComponent(a.hash.slice(1))))
+    .map((a) => a.getAttribute("href"))"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_footer_links_a_readable_api_reference(serve: Callable, new_page: Callable,
+                                                   size: str) -> None:
+    server = serve()
+    page = new_page(**SIZES[size])
+    page.goto(server.url + "/")
+    with page.expect_response(server.url + "/docs/api/") as answer:
+        page.locator("footer").get_by_role("link", name="Справка по API").click()
+    headers = answer.value.headers
+    assert answer.value.status == 200
+    assert headers["content-type"] == "text/html; charset=UTF-8", "a page to read, not a download"
+    # The page's policy, with no script allowed at all (it runs none).
+    policy = {name: sources for name, *sources in
+              (part.split() for part in headers["content-security-policy"].split(";"))}
+    assert policy["default-src"] == ["'none'"] and policy["script-src"] == ["'none'"]
+    assert policy["style-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+    expect(page.get_by_role("heading", name="UniMatch API reference", level=1)).to_be_visible()
+    expect(page).to_have_title("Справка по API — UniMatch")
+    expect(page.locator("script")).to_have_count(0)
+    # Styled by the site's stylesheet: its page colour, its top bar.
+    expect(page.locator("html")).to_have_css("background-color", "rgb(243, 242, 250)")
+    expect(page.locator(".topbar")).to_have_css("background-color", "rgb(55, 48, 163)")
+    # Markdown made into HTML: tables and code blocks, raw text nowhere.
+    article = page.locator("article.doc")
+    assert article.locator("table").count() > 10 and article.locator("pre code").count() > 10
+    expect(article).not_to_contain_text("| method | path |")
+    expect(article).not_to_contain_text("```")
+
+    # The contents and every cross-reference lead to a heading on the page.
+    assert page.evaluate("document.querySelectorAll('a[href^=\"#\"]').length") > 50
+    assert page.evaluate(DEAD_ANCHORS) == []
+    page.locator("article").get_by_role("link", name="Errors", exact=True).first.click()  # contents
+    expect(page.get_by_role("heading", name="3. Errors")).to_be_in_viewport()
+    assert page.evaluate("location.hash") == "#3-errors"
+    # The machine-readable file is a link away, where the server serves it.
+    for link in (page.get_by_role("link", name="OpenAPI (YAML)"),
+                 article.get_by_role("link", name="openapi.yaml")):
+        expect(link).to_have_attribute("href", "/api/schema/")
+    # Wide tables scroll within themselves; the page never sideways.
+    fits_width(page, width_of(size))
+    page.get_by_role("link", name="На главную").first.click()
+    expect(page.get_by_role("heading", name="До следующего раунда")).to_be_visible()
+    assert page.external_requests == []
