@@ -733,3 +733,23 @@ def test_date_field_helpers(static_files: str, new_page: Callable) -> None:
                  "1.5.2001", "20.", "", "20.05.2001"],
         "shown": ["20.05.2001", "", ""],
     }
+
+
+def test_pause_helpers(static_files: str, new_page: Callable) -> None:
+    """The pause's dates (pause.js): days ahead on the browser's calendar,
+    and a pause holding through its last day."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const p = await import("/static/pause.js");
+        return {
+            ahead: [[7, new Date(2026, 11, 28, 23, 59)], [1, new Date(2024, 1, 28)],
+                    [28, new Date(2026, 0, 31, 0, 1)], [0, new Date(2026, 4, 5)]]
+                .map(([days, now]) => p.isoDayFromToday(days, now)),
+            paused: [["2026-12-16", "2026-12-16"], ["2026-12-17", "2026-12-16"],
+                     ["2026-12-15", "2026-12-16"], [null, "2026-12-16"]]
+                .map(([until, today]) => p.pausedOn(until, today)),
+        };
+    }""")
+    assert results == {"ahead": ["2027-01-04", "2024-02-29", "2026-02-28", "2026-05-05"],
+                       "paused": [True, True, False, False]}

@@ -4,6 +4,7 @@ phone's size: the header, the labels, the date fields, the prompt for
 interests, the Telegram card, the API reference, and the pause. The
 fixtures are in browser_support.py."""
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -407,4 +408,57 @@ def test_the_footer_links_a_readable_api_reference(serve: Callable, new_page: Ca
     fits_width(page, width_of(size))
     page.get_by_role("link", name="На главную").first.click()
     expect(page.get_by_role("heading", name="До следующего раунда")).to_be_visible()
+    assert page.external_requests == []
+
+
+# --------------------------------------------------------------- the pause
+
+SERVICE_ZONE = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg, the pages' zone too
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_pause_of_one_two_or_four_weeks_says_when_it_ends(serve: Callable, new_page: Callable,
+                                                            size: str) -> None:
+    server = serve()
+    tokens = server.register("anna@example.com", PASSWORD, first_name="Анна")
+    page = logged_in_page(new_page, server, size, "anna@example.com", "Анна")
+    form = page.locator("#participation-form")
+    offer = form.get_by_role("group", name="Нужен перерыв? Пауза на")
+    expect(offer.get_by_role("button")).to_have_text(["1 неделю", "2 недели", "4 недели"])
+    until = form.locator('[data-role="pause-until"]')
+    back = form.get_by_role("button", name="Вернуться")
+    expect(until).to_be_hidden()
+    expect(back).to_be_hidden()
+    fits_width(page, width_of(size))
+
+    def paused_until() -> str | None:
+        status, me = server.request("GET", "/v2/api/auth/users/me/", token=tokens["access"])
+        assert status == 200
+        return me["paused_until"]
+
+    today = dt.datetime.now(SERVICE_ZONE).date()
+    for label, weeks in (("2 недели", 2), ("1 неделю", 1), ("4 недели", 4)):
+        offer.get_by_role("button", name=label).click()
+        end = today + dt.timedelta(weeks=weeks)
+        expect(until).to_have_text(f"На паузе до {end:%d.%m.%Y}")
+        expect(until).to_be_focused()
+        expect(offer).to_be_hidden()
+        expect(form.locator('[data-role="saved"]')).to_have_text(f"Пауза на {label}.")
+        assert paused_until() == end.isoformat()
+        fits_width(page, width_of(size))
+        if weeks == 2:  # it is the server's: a reload shows the same
+            page.reload()
+            expect(until).to_have_text(f"На паузе до {end:%d.%m.%Y}")
+        back.click()
+        expect(offer).to_be_visible()
+        expect(until).to_be_hidden()
+        expect(form.locator('[data-role="saved"]')).to_have_text(
+            "Пауза снята: вы участвуете в следующем раунде.")
+        assert paused_until() is None
+
+    # Out of the rounds altogether (the switch), a pause has nothing to add.
+    form.get_by_role("switch", name="Участвовать в еженедельном подборе пар").click()
+    expect(form.locator('[data-role="saved"]')).to_have_text(
+        "Вы не участвуете в раундах, пока не включите снова.")
+    expect(offer).to_be_hidden()
     assert page.external_requests == []

@@ -23,7 +23,7 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # bare URL, without that guarantee and without the preload.
 MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "date-field.js",
            "format.js", "forms.js", "landing.js", "match-board.js", "matches.js",
-           "password-reset.js", "server-messages.js", "socket.js", "telegram.js",
+           "password-reset.js", "pause.js", "server-messages.js", "socket.js", "telegram.js",
            "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script

@@ -1,6 +1,6 @@
 // The dashboard, after log-in: the user's match and history (match-board.js),
-// the profile, participation and hobby forms, Telegram, and the log-out
-// button in the header.
+// the profile, participation (with the pause, pause.js) and hobby forms,
+// Telegram, and the log-out button in the header.
 
 import { api, SessionEnded } from "./api.js";
 import { attachDateField, formatDate, readDate } from "./date-field.js";
@@ -9,6 +9,7 @@ import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, flashSaved, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError,
 } from "./forms.js";
+import { PauseControl } from "./pause.js";
 import { describeError } from "./server-messages.js";
 import { isTelegramNick, NICK_RULE } from "./telegram-nick.js";
 import { TelegramLink } from "./telegram.js";
@@ -34,6 +35,7 @@ export class Dashboard {
     this.profileForm = $("#profile-form");
     this.participationForm = $("#participation-form");
     this.activePair = $("#active-pair");
+    this.pause = new PauseControl(this.participationForm, (user) => this.showUser(user));
     this.hobbiesForm = $("#hobbies-form");
     // Linking answers with v1's user object; the page shows v2's, so it asks again.
     this.telegram = new TelegramLink($("#telegram-section"), botUsername,
@@ -98,6 +100,7 @@ export class Dashboard {
     f.birth.value = formatDate(user.birth); // v2's birth is ISO
     f.tg_link.value = user.tg_link || "";
     this.activePair.checked = user.is_active_pair !== false;
+    this.pause.render(user);
     this.telegram.render(user);
   }
 
