@@ -1,21 +1,26 @@
 """The browser tests' fixtures and helpers (a plugin: conftest.py loads it):
 Debian's Chromium for Playwright (never a downloaded one), pages
 that cannot leave loopback, ``server.py`` processes, a real SMTP server,
-and what a failed test leaves behind."""
+the fake Telegram Bot API, and what a failed test leaves behind."""
 
 import asyncio
+import contextlib
 import os
 import pathlib
 import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
 
 import pytest
+from fake_telegram import Call, FakeTelegram
 from harness import ServerProcess
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 from smtp_mailbox import Mailbox, Received
+
+from unimatch.clock import Clock
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -24,9 +29,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT = 10_000  # ms; generous: these wait for things to happen, they do not time them
 MAIL_TIMEOUT = 20.0  # s; the server's mail sender polls its outbox every second
+BOT_TIMEOUT = 30.0  # s; the server's bot takes up polling within seconds of its start
 # Any URL that leaves this machine (matched at its start).
 EXTERNAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|wss?://127\.0\.0\.1[:/]|data:)")
 NOWHERE = 9  # a loopback port nothing listens on (discard)
+# A phone's screen, for new_page(**PHONE); the default is a desktop's.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def save_failure_artifacts(test_name: str, pages: list[Page], servers: list[ServerProcess]) -> None:
@@ -79,7 +87,8 @@ def serve(servers: list[ServerProcess], start_server: Callable) -> Callable:
 def new_page(browser: Browser, servers: list[ServerProcess],
              request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """``new_page(**context_options)``: a page in a fresh browser context (its
-    own localStorage and cookies, like another person's phone). Requests
+    own localStorage and cookies, like another person's phone), Russian and
+    in the service's time zone unless the options say otherwise. Requests
     leaving loopback are refused and recorded in ``page.external_requests``;
     uncaught script errors and Content-Security-Policy violations fail the
     test.
@@ -96,7 +105,10 @@ def new_page(browser: Browser, servers: list[ServerProcess],
     def make(real_preflights: bool = False, **options) -> Page:
         if real_preflights:
             options["proxy"] = {"server": f"http://127.0.0.1:{NOWHERE}", "bypass": "127.0.0.1"}
-        context = browser.new_context(locale="ru-RU", timezone_id="Asia/Yekaterinburg", **options)
+        # A Russian reader's browser unless a test asks for another locale
+        # (to prove the page does not depend on the browser's).
+        options = {"locale": "ru-RU", "timezone_id": "Asia/Yekaterinburg", **options}
+        context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT)
         contexts.append(context)
         page = context.new_page()
@@ -127,35 +139,80 @@ def new_page(browser: Browser, servers: list[ServerProcess],
     assert not csp_violations, f"refused by the page's security policy: {csp_violations}"
 
 
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    """A real SMTP server on loopback (``smtp_mailbox.py``: plain, no
-    login), in an event loop of its own thread: Playwright's sync API keeps
-    one running in the test's."""
+@contextlib.contextmanager
+def _loop_thread(name: str) -> Iterator[Callable[..., Any]]:
+    """An event loop in a thread of its own, for servers a test plays the
+    other side of: Playwright's sync API keeps a loop running in the
+    test's. Yields ``run(coroutine, timeout=10)``, which runs it there and
+    returns its result."""
     loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="smtp", daemon=True)
+    thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
     thread.start()
-    box = Mailbox()
-    asyncio.run_coroutine_threadsafe(box.start(), loop).result(10)
+
+    def run(coroutine: Coroutine, timeout: float = 10) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
     try:
-        yield box
+        yield run
     finally:
-        asyncio.run_coroutine_threadsafe(box.stop(), loop).result(10)
-        asyncio.run_coroutine_threadsafe(_end_sessions(), loop).result(10)
+        run(_end_sessions())
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
 
 
+@pytest.fixture
+def smtp() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback (``smtp_mailbox.py``: plain, no
+    login), in an event loop of its own thread."""
+    with _loop_thread("smtp") as run:
+        box = Mailbox()
+        run(box.start())
+        try:
+            yield box
+        finally:
+            run(box.stop())
+
+
 async def _end_sessions() -> None:
     """Close the connections a server under test still holds open (its mail
-    sender keeps one between batches): stopping the SMTP server only stops
-    it listening, and a session left in a closed loop leaks its socket."""
+    sender keeps one between batches, its bot a long poll): stopping a
+    server only stops it listening, and a session left in a closed loop
+    leaks its socket."""
     sessions = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
     for task in sessions:
         task.cancel()
     await asyncio.gather(*sessions, return_exceptions=True)
     await asyncio.sleep(0)  # the transports close on the loop's next turn
+
+
+class BotApi:
+    """The fake Telegram Bot API (``fake_telegram.py``) for a ``server.py``
+    under test, played from a browser test: ``url`` is its base for
+    ``TELEGRAM_API_URL``; ``reply(chat_id, text)`` says ``text`` as that
+    Telegram user and returns the bot's answer."""
+
+    def __init__(self, fake: FakeTelegram, run: Callable[..., Any]) -> None:
+        self.fake = fake
+        self.run = run
+        self.url = fake.url
+
+    def reply(self, chat_id: int, text: str) -> Call:
+        return self.run(self.fake.reply(chat_id, text), timeout=BOT_TIMEOUT)
+
+
+@pytest.fixture
+def bot_api() -> Iterator[BotApi]:
+    """A fake Telegram Bot API on loopback, in an event loop of its own thread."""
+    with _loop_thread("bot-api") as run:
+        fake = FakeTelegram(Clock())
+
+        async def start() -> None:  # it listens on the loop it starts in
+            fake.start()
+        run(start())
+        try:
+            yield BotApi(fake, run)
+        finally:
+            run(fake.stop())
 
 
 def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:
@@ -166,3 +223,23 @@ def wait_for_mail(box: Mailbox, address: str, count: int = 1) -> Received:
         assert time.monotonic() < deadline, f"no mail #{count} to {address} arrived"
         time.sleep(0.1)
     return box.to(address)[count - 1]
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Log in with the page's form."""
+    form = page.locator("#login-form")
+    form.get_by_label("Электронная почта").fill(email)
+    form.get_by_label("Пароль").fill(password)
+    form.get_by_role("button", name="Войти").click()
+
+
+def wait_until_live(page: Page, authenticated: bool = False, timeout: float = TIMEOUT) -> None:
+    """The socket is up (and, when asked, has accepted the user's token)."""
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=timeout)
+    if authenticated:
+        expect(page.locator("#connection")).to_have_attribute("data-auth", "ok", timeout=TIMEOUT)
+
+
+def fits_width(page: Page, width: int) -> None:
+    """Nothing on the page scrolls sideways."""
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width

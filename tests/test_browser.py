@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browser_support import TIMEOUT, wait_for_mail
+from browser_support import PHONE, TIMEOUT, fits_width, log_in, wait_for_mail, wait_until_live
 from harness import REPO, ServerProcess
 from playwright.sync_api import Page, expect
 from smtp_mailbox import Mailbox
@@ -91,25 +91,11 @@ def give_refresh_cookie(page: Page, refresh: str) -> None:
                                "path": "/v2", "httpOnly": True, "secure": True, "sameSite": "Lax"}])
 
 
-def wait_until_live(page, authenticated=False, timeout=TIMEOUT):
-    """The socket is up (and, when asked, has accepted the user's token)."""
-    expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=timeout)
-    if authenticated:
-        expect(page.locator("#connection")).to_have_attribute("data-auth", "ok", timeout=TIMEOUT)
-
-
 def seconds_change(page):
     seconds = page.locator('#countdown [data-part="seconds"]')
     expect(seconds).to_have_text(re.compile(r"^\d\d$"), timeout=TIMEOUT)
     before = seconds.text_content()
     expect(seconds).not_to_have_text(before, timeout=5_000)
-
-
-def log_in(page, email, password):
-    form = page.locator("#login-form")
-    form.get_by_label("Email").fill(email)
-    form.get_by_label("Пароль").fill(password)
-    form.get_by_role("button", name="Войти").click()
 
 
 def seed_earlier_round(mongo_url, db_name, created_at, members) -> None:
@@ -155,12 +141,12 @@ def test_new_user_meets_partner_live(serve, new_page, mongo_url, db_name):
     anna.get_by_role("button", name="Зарегистрироваться").click()
     form = anna.locator("#register-form")
     expect(form.get_by_role("checkbox", name="Программирование")).to_be_visible()
-    form.get_by_label("Email").fill("anna@example.com")
+    form.get_by_label("Электронная почта").fill("anna@example.com")
     form.get_by_label("Пароль", exact=True).fill(PASSWORD)
     form.get_by_label("Пароль ещё раз").fill(PASSWORD)
     form.get_by_label("Имя").fill("Анна")
     form.get_by_label("Фамилия").fill("Иванова")
-    form.get_by_label("Дата рождения").fill("2001-05-20")
+    form.get_by_label("Дата рождения").fill("20.05.2001")
     form.get_by_text("Программирование").click()
     form.get_by_text("Музыка").click()
     form.get_by_role("button", name="Зарегистрироваться").click()
@@ -172,7 +158,7 @@ def test_new_user_meets_partner_live(serve, new_page, mongo_url, db_name):
     assert status == 200
     assert (me["first_name"], me["last_name"], me["birth"]) == ("Анна", "Иванова", "20-05-2001")
     assert sorted(me["hobby"]) == sorted(server.hobby_ids("Программирование", "Музыка"))
-    expect(anna.locator("#profile-birth")).to_have_value("2001-05-20")
+    expect(anna.locator("#profile-birth")).to_have_value("20.05.2001")
 
     # Edit the profile and the hobbies.
     profile = anna.locator("#profile-form")
@@ -266,7 +252,7 @@ def test_landing_fits_a_phone_and_its_forms_work(serve, new_page):
     form = page.locator("#register-form")
     expect(form.get_by_role("checkbox", name="Кино")).to_be_attached()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
-    form.get_by_label("Email").fill("new@example.com")
+    form.get_by_label("Электронная почта").fill("new@example.com")
     form.get_by_label("Пароль", exact=True).fill(PASSWORD)
     form.get_by_label("Пароль ещё раз").fill(PASSWORD + "x")
     form.get_by_label("Имя").fill("Лев")
@@ -278,9 +264,11 @@ def test_landing_fits_a_phone_and_its_forms_work(serve, new_page):
     assert server.request("POST", "/api/token/", {"email": "new@example.com",
                                                   "password": PASSWORD})[0] == 401
 
-    # Fixed, it registers; the dashboard fits the phone too.
+    # Fixed, it registers (without interests, once asked); the dashboard
+    # fits the phone too.
     password2.fill(PASSWORD)
     form.get_by_role("button", name="Зарегистрироваться").click()
+    form.get_by_role("button", name="Продолжить без интересов").click()
     expect(page.get_by_role("heading", name="Привет, Лев!")).to_be_visible()
     expect(page.get_by_role("switch", name="Участвовать в еженедельном подборе пар")).to_be_checked()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
@@ -294,13 +282,14 @@ def test_server_field_error_is_shown_next_to_its_field_in_russian(serve, new_pag
     page.goto(server.url + "/")
     page.get_by_role("button", name="Зарегистрироваться").click()
     form = page.locator("#register-form")
-    form.get_by_label("Email").fill("Taken@Example.com")
+    form.get_by_label("Электронная почта").fill("Taken@Example.com")
     form.get_by_label("Пароль", exact=True).fill("1234")
     form.get_by_label("Пароль ещё раз").fill("1234")
     form.get_by_label("Имя").fill("Второй")
     form.get_by_role("button", name="Зарегистрироваться").click()
+    form.get_by_role("button", name="Продолжить без интересов").click()
 
-    email = form.get_by_label("Email")
+    email = form.get_by_label("Электронная почта")
     expect(email).to_have_accessible_description("Пользователь с таким email уже существует.")
     expect(form.locator("#reg-email-error")).to_be_visible()
     expect(email).to_have_attribute("aria-invalid", "true")
@@ -456,7 +445,6 @@ def test_telegram_explained_when_no_bot_is_configured(serve, new_page):
 
 # --------------------------------------------------------------- v2: Telegram nick, password reset
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NICK_RULE = ("Ник в Telegram: @ и от 5 до 32 латинских букв, цифр или знаков подчёркивания, "
              "например @ivan_petrov.")
 MAIL_FROM = "noreply@unimatch.test"
@@ -467,11 +455,6 @@ def v2_register(server: ServerProcess, email: str, password: str, **fields: obje
                                   {"email": email, "password": password, **fields})
     assert status == 201, body
     return body
-
-
-def fits_width(page: Page, width: int) -> None:
-    """Nothing on the page scrolls sideways."""
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
 def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
@@ -489,7 +472,7 @@ def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
     profile = page.locator("#profile-form")
     nick = profile.get_by_label("Ник в Telegram")
     expect(nick).to_have_value("")
-    expect(profile.get_by_label("Дата рождения")).to_have_value("2001-05-20")
+    expect(profile.get_by_label("Дата рождения")).to_have_value("20.05.2001")
 
     # The server's rule, checked before anything is sent.
     nick.fill("anna")
@@ -501,7 +484,7 @@ def test_telegram_nick_in_the_profile_and_on_the_partners_card(serve: Callable,
     # The server's own field errors stand next to their field, in Russian,
     # and nothing is saved.
     nick.fill("@anna_ivanova")
-    profile.get_by_label("Дата рождения").fill("2999-01-01")
+    profile.get_by_label("Дата рождения").fill("01.01.2999")
     profile.get_by_role("button", name="Сохранить профиль").click()
     expect(profile.locator("#profile-birth-error")).to_have_text(
         "Дата должна быть не раньше 1900 года и не позже сегодняшнего дня.")
@@ -565,11 +548,11 @@ def test_forgotten_password_through_the_mailed_link(serve: Callable, new_page: C
     page = new_page(**PHONE)
     page.goto(server.url + "/")
     login = page.locator("#login-form")
-    login.get_by_label("Email").fill("anna@example.com")
+    login.get_by_label("Электронная почта").fill("anna@example.com")
     login.get_by_role("button", name="Забыли пароль?").click()
     expect(page.get_by_role("heading", name="Восстановление пароля")).to_be_focused()
     forgot = page.locator("#forgot-form")
-    email = forgot.get_by_label("Email")
+    email = forgot.get_by_label("Электронная почта")
     expect(email).to_have_value("anna@example.com")
     fits_width(page, 390)
     email.fill("anna@")
@@ -635,7 +618,7 @@ def test_forgotten_password_through_the_mailed_link(serve: Callable, new_page: C
         else:
             desktop.get_by_role("button", name="Запросить новую").click()
         forgot = desktop.locator("#forgot-form")
-        forgot.get_by_label("Email").fill("Anna@Example.com")
+        forgot.get_by_label("Электронная почта").fill("Anna@Example.com")
         forgot.get_by_role("button", name="Прислать ссылку").click()
         if attempt < 2:
             expect(desktop.locator('#forgot-section [data-role="sent"]')).to_be_visible()
@@ -652,8 +635,8 @@ def test_forgotten_password_without_mail_says_so(serve: Callable, new_page: Call
     page.get_by_role("button", name="Забыли пароль?").click()
     forgot = page.locator("#forgot-form")
     forgot.get_by_role("button", name="Прислать ссылку").click()
-    expect(forgot.get_by_label("Email")).to_have_accessible_description("Введите email.")
-    forgot.get_by_label("Email").fill("anna@example.com")
+    expect(forgot.get_by_label("Электронная почта")).to_have_accessible_description("Введите email.")
+    forgot.get_by_label("Электронная почта").fill("anna@example.com")
     forgot.get_by_role("button", name="Прислать ссылку").click()
     expect(forgot.locator("[role=alert]")).to_have_text(
         "Сервер сейчас не отправляет письма, поэтому прислать ссылку для смены пароля не получится. "
@@ -697,6 +680,7 @@ def test_client_helpers(static_files, new_page):
         const m = await import("/static/matches.js");
         const t = await import("/static/server-messages.js");
         const f = await import("/static/format.js");
+        const d = await import("/static/date-field.js");
         const c = await import("/static/countdown.js");
         const p = (id, day, name) => ({id, created_at: day, common_hobbies: [],
             partner: {id: id + 100, first_name: name, last_name: "", email: name + "@x.ru"}});
@@ -709,8 +693,8 @@ def test_client_helpers(static_files, new_page):
             plurals: [1, 2, 5, 11, 21, 24].map((n) => f.plural(n, ["день", "дня", "дней"])),
             short: t.translate("This password is too short. It must contain at least 4 characters."),
             unknown: t.translate("Something new."),
-            toApi: f.dateInputToApi("2001-05-20"),
-            toInput: f.apiDateToInput("20-05-2001"),
+            toApi: d.isoToV1(d.readDate("20.05.2001").iso),
+            toInput: d.formatDate("2001-05-20"),
             wall: c.parseWallClock("2025-04-28 10:00:00") - c.parseWallClock("2025-04-27 09:59:30"),
         };
     }""")
@@ -719,6 +703,53 @@ def test_client_helpers(static_files, new_page):
         "plurals": ["день", "дня", "дней", "дней", "день", "дня"],
         "short": "Пароль слишком короткий: нужно не меньше 4 символов.",
         "unknown": "Something new.",
-        "toApi": "20-05-2001", "toInput": "2001-05-20",
+        "toApi": "20-05-2001", "toInput": "20.05.2001",
         "wall": 86_430_000,
     }
+
+
+def test_date_field_helpers(static_files: str, new_page: Callable) -> None:
+    """How the date fields read and shape what is typed (date-field.js)."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const d = await import("/static/date-field.js");
+        return {
+            read: ["20.05.2001", "1.5.2001", "20/05/2001", "20-05-2001", "20 05 2001", "20052001",
+                   "2001-05-20", " 20.05.2001 ", "", "29.02.2024"].map((t) => d.readDate(t).iso),
+            refused: ["29.02.2023", "31.04.2001", "00.01.2001", "20.13.2001", "20.05.01",
+                      "вчера", "2001-5-20"].map((t) => d.readDate(t).error),
+            dots: ["2", "20", "2005", "200520", "20052001", "2005200199", "1.", "1.5.",
+                   "1.5.2001", "20..", ".", "20.05..2001"].map(d.withDots),
+            shown: [d.formatDate("2001-05-20"), d.formatDate(null), d.formatDate("20-05-2001")],
+        };
+    }""")
+    no_such_day = "Такой даты нет: проверьте день и месяц."
+    help_ = "Введите дату как ДД.ММ.ГГГГ, например 20.05.2001."
+    assert results == {
+        "read": ["2001-05-20", "2001-05-01"] + ["2001-05-20"] * 6 + [None, "2024-02-29"],
+        "refused": [no_such_day] * 4 + [help_] * 3,
+        "dots": ["2", "20.", "20.05.", "20.05.20", "20.05.2001", "20.05.2001", "1.", "1.5.",
+                 "1.5.2001", "20.", "", "20.05.2001"],
+        "shown": ["20.05.2001", "", ""],
+    }
+
+
+def test_pause_helpers(static_files: str, new_page: Callable) -> None:
+    """The pause's dates (pause.js): days ahead on the browser's calendar,
+    and a pause holding through its last day."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const p = await import("/static/pause.js");
+        return {
+            ahead: [[7, new Date(2026, 11, 28, 23, 59)], [1, new Date(2024, 1, 28)],
+                    [28, new Date(2026, 0, 31, 0, 1)], [0, new Date(2026, 4, 5)]]
+                .map(([days, now]) => p.isoDayFromToday(days, now)),
+            paused: [["2026-12-16", "2026-12-16"], ["2026-12-17", "2026-12-16"],
+                     ["2026-12-15", "2026-12-16"], [null, "2026-12-16"]]
+                .map(([until, today]) => p.pausedOn(until, today)),
+        };
+    }""")
+    assert results == {"ahead": ["2027-01-04", "2024-02-29", "2026-02-28", "2026-05-05"],
+                       "paused": [True, True, False, False]}

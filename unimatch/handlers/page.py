@@ -1,12 +1,18 @@
 """The browser client's page and its static files."""
 
 import base64
+import functools
 import hashlib
+import pathlib
+import re
 from typing import Any
 
 import tornado.escape
 import tornado.web
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
+from unimatch import errors
 from unimatch.handlers.base import BaseHandler, write_json_error
 
 # Every module the entry point imports, directly or not: one list for the
@@ -15,12 +21,18 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # point, so a browser never mixes a fresh entry module with a stale cached
 # api.js after an upgrade. A module missing here still loads, but by its
 # bare URL, without that guarantee and without the preload.
-MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "format.js",
-           "forms.js", "landing.js", "match-board.js", "matches.js", "password-reset.js",
-           "server-messages.js", "socket.js", "telegram.js", "telegram-nick.js")
+MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "date-field.js",
+           "format.js", "forms.js", "landing.js", "match-board.js", "matches.js",
+           "password-reset.js", "pause.js", "server-messages.js", "socket.js", "telegram.js",
+           "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script
 TELEGRAM_OAUTH = "https://oauth.telegram.org"  # the frame it puts on the page
+
+# The API reference, beside the OpenAPI file (handlers/meta.py).
+REFERENCE_PATH = pathlib.Path(__file__).resolve().parents[2] / "docs" / "api.md"
+# Where the reference's relative links point on the site, not in the repository.
+REFERENCE_LINKS = {"openapi.yaml": "/api/schema/"}
 
 
 class PageHandler(BaseHandler):
@@ -51,13 +63,72 @@ class PageHandler(BaseHandler):
                     modules=MODULES)
 
 
-def _policy(importmap: str, telegram: bool) -> str:
-    """The page's Content-Security-Policy. ``connect-src 'self'`` covers the
-    API and the socket (ws:/wss: on the same host). The Login Widget, when a
-    bot is configured, loads from telegram.org, frames oauth.telegram.org
-    and turns its ``data-onauth`` attribute into a function with ``eval``."""
-    digest = base64.b64encode(hashlib.sha256(importmap.encode()).digest()).decode()
-    scripts = ["'self'", f"'sha256-{digest}'"]
+class ApiReferenceHandler(BaseHandler):
+    """``docs/api.md``, the API reference, as a page of the site (at
+    ``/docs/api/``, which the page's footer links): rendered from the same
+    file the repository keeps, styled by the site's stylesheet, under the
+    page's policy with no script at all. The OpenAPI file stays at
+    ``/api/schema/``, and the reference's link to it leads there."""
+
+    def get(self) -> None:
+        try:
+            modified = REFERENCE_PATH.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise errors.NotFound() from None
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("Content-Security-Policy", _policy(None))
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
+        self.render("api.html", body=_reference_html(modified))
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_html(modified: int) -> str:
+    """The reference as HTML, rendered once per version of the file
+    (``modified``, its mtime, is the cache key). CommonMark with tables;
+    raw HTML in the file is shown as text, never passed through."""
+    markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    tokens = markdown.parse(REFERENCE_PATH.read_text(encoding="utf-8"))
+    _name_headings(tokens)
+    _site_links(tokens)
+    return markdown.renderer.render(tokens, markdown.options, {})
+
+
+def _name_headings(tokens: list[Token]) -> None:
+    """Give each heading the id GitHub gives it, which the reference's own
+    contents and cross-references link to (``#61-post-usersapiregister``)."""
+    seen: dict[str, int] = {}
+    for opening, inline in zip(tokens, tokens[1:], strict=False):
+        if opening.type != "heading_open":
+            continue
+        text = "".join(child.content for child in inline.children or ()
+                       if child.type in ("text", "code_inline"))
+        slug = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        opening.attrSet("id", f"{slug}-{count}" if count else slug)
+
+
+def _site_links(tokens: list[Token]) -> None:
+    """Relative links to files beside the reference, to where the site serves them."""
+    for token in tokens:
+        for child in token.children or ():
+            target = REFERENCE_LINKS.get(str(child.attrGet("href") or ""))
+            if child.type == "link_open" and target:
+                child.attrSet("href", target)
+
+
+def _policy(importmap: str | None, telegram: bool = False) -> str:
+    """A page's Content-Security-Policy; ``importmap`` None for a page that
+    runs no script at all. ``connect-src 'self'`` covers the API and the
+    socket (ws:/wss: on the same host). The Login Widget, when a bot is
+    configured, loads from telegram.org, frames oauth.telegram.org and
+    turns its ``data-onauth`` attribute into a function with ``eval``."""
+    if importmap is None:
+        scripts = ["'none'"]
+    else:
+        digest = base64.b64encode(hashlib.sha256(importmap.encode()).digest()).decode()
+        scripts = ["'self'", f"'sha256-{digest}'"]
     directives = {
         "default-src": ["'none'"],
         "script-src": scripts,

@@ -206,4 +206,7 @@ export const api = {
   pairs: async () => pairList(await authed("GET", v2("api/pairs/"))),
   /** Link the Telegram account of a Login Widget payload to ours. */
   linkTelegram: (payload) => authed("POST", "/users/api/tg-auth/", payload),
+  /** A one-time code for linking through the bot instead:
+   *  {code, url: the bot's t.me deep link, expires_at: "YYYY-MM-DD HH:MM:SS"}. */
+  telegramLinkCode: () => authed("POST", v2("api/tg-link-code/")),
 };

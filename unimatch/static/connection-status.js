@@ -1,6 +1,7 @@
 // The connection status line in the header ("На связи" and so on). It is an
 // aria-live region, so it only changes when the state does (not on every
-// retry or message).
+// retry or message). The words sit in a span of their own: on a phone the
+// usual "На связи" shrinks to its green dot (style.css), still read aloud.
 
 const TEXT = {
   connecting: "Подключаемся…",
@@ -12,6 +13,7 @@ export class ConnectionStatus {
   /** @param {HTMLElement} el  the status line; its data-state says the state */
   constructor(el) {
     this.el = el;
+    this.text = el.querySelector(".connection-text");
   }
 
   /** Show the socket's state.
@@ -22,7 +24,7 @@ export class ConnectionStatus {
     if (state !== "online") delete this.el.dataset.auth;
     if (this.el.dataset.state === state) return;
     this.el.dataset.state = state;
-    this.el.textContent = TEXT[state];
+    this.text.textContent = TEXT[state];
   }
 
   /** The server accepted our token on the current connection. */

@@ -1,19 +1,18 @@
 // The dashboard, after log-in: the user's match and history (match-board.js),
-// the profile, participation and hobby forms, Telegram, and the log-out
-// button in the header.
+// the profile, participation (with the pause, pause.js) and hobby forms,
+// Telegram, and the log-out button in the header.
 
 import { api, SessionEnded } from "./api.js";
+import { attachDateField, formatDate, readDate } from "./date-field.js";
 import { personName } from "./format.js";
 import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, flashSaved, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError,
 } from "./forms.js";
+import { PauseControl } from "./pause.js";
 import { describeError } from "./server-messages.js";
 import { isTelegramNick, NICK_RULE } from "./telegram-nick.js";
 import { TelegramLink } from "./telegram.js";
-
-// What <input type="date"> holds, and v2's birth: YYYY-MM-DD.
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -36,12 +35,14 @@ export class Dashboard {
     this.profileForm = $("#profile-form");
     this.participationForm = $("#participation-form");
     this.activePair = $("#active-pair");
+    this.pause = new PauseControl(this.participationForm, (user) => this.showUser(user));
     this.hobbiesForm = $("#hobbies-form");
     // Linking answers with v1's user object; the page shows v2's, so it asks again.
     this.telegram = new TelegramLink($("#telegram-section"), botUsername,
       async () => this.showUser(await api.me()));
 
     onSubmit(this.profileForm, () => this.saveProfile());
+    attachDateField(this.profileForm.elements.birth);
     this.activePair.addEventListener("change", () => this.saveParticipation());
     onSubmit(this.hobbiesForm, () => this.saveHobbies());
     clearErrorsWhenEdited(this.profileForm);
@@ -88,14 +89,18 @@ export class Dashboard {
     this.user = user;
     const name = personName(user);
     this.accountName.textContent = name;
+    // Cut with an ellipsis where the header is short of room: the whole
+    // name on hover (screen readers read the text itself, uncut).
+    this.accountName.title = name;
     this.pageTitle.textContent = `Привет, ${user.first_name || name}!`;
     $("#profile-email").textContent = user.email;
     const f = this.profileForm.elements;
     f.first_name.value = user.first_name || "";
     f.last_name.value = user.last_name || "";
-    f.birth.value = ISO_DATE.test(user.birth || "") ? user.birth : "";
+    f.birth.value = formatDate(user.birth); // v2's birth is ISO
     f.tg_link.value = user.tg_link || "";
     this.activePair.checked = user.is_active_pair !== false;
+    this.pause.render(user);
     this.telegram.render(user);
   }
 
@@ -114,9 +119,9 @@ export class Dashboard {
     const form = this.profileForm;
     clearErrors(form);
     const f = form.elements;
-    const birth = f.birth.value;
+    const birth = readDate(f.birth.value);
     const tgLink = f.tg_link.value.trim();
-    if (birth && !ISO_DATE.test(birth)) showFieldError(form, "birth", ["Неверная дата."]);
+    if (birth.error) showFieldError(form, "birth", [birth.error]);
     if (tgLink && !isTelegramNick(tgLink)) showFieldError(form, "tg_link", [NICK_RULE]);
     if (form.querySelector('[aria-invalid="true"]')) return focusFirstInvalid(form);
     const changes = {
@@ -126,8 +131,8 @@ export class Dashboard {
     };
     // v2 takes a new date but refuses an empty one; a date the user
     // erased is removed through v1 (api.js), before the rest is saved.
-    if (birth) changes.birth = birth;
-    const removeBirth = !birth && Boolean(this.user.birth);
+    if (birth.iso) changes.birth = birth.iso;
+    const removeBirth = !birth.iso && Boolean(this.user.birth);
     await busy(form, async () => {
       try {
         if (removeBirth) await api.removeBirth();

@@ -1,6 +1,5 @@
 // How the page writes things for a Russian reader: plural forms, people's
-// names, and dates (for display, and between <input type="date"> and v1's
-// DD-MM-YYYY, which registering speaks; v2 takes the input's own form).
+// names, and days in words. (Dates in fields: date-field.js.)
 
 /** The Russian plural form of `words` ([one, few, many]) for `n`. */
 export function plural(n, [one, few, many]) {
@@ -27,16 +26,4 @@ export function formatDay(isoDate) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || "");
   if (!m) return isoDate || "";
   return dayFormat.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
-}
-
-/** "2000-01-20" (what <input type="date"> holds) → "20-01-2000" (the API). */
-export function dateInputToApi(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
-  return m ? `${m[3]}-${m[2]}-${m[1]}` : null;
-}
-
-/** "20-01-2000" (the API) → "2000-01-20" (for <input type="date">). */
-export function apiDateToInput(value) {
-  const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(value || "");
-  return m ? `${m[3]}-${m[2]}-${m[1]}` : "";
 }

@@ -105,9 +105,10 @@ export function focusFirstInvalid(form) {
 }
 
 /** Disable the submit button while `work()` runs, so a double tap on a
- *  phone does not send the form twice. */
+ *  phone does not send the form twice. `form` may be a button itself,
+ *  for actions outside a form. */
 export async function busy(form, work) {
-  const button = form.querySelector('[type="submit"]');
+  const button = form.matches("button") ? form : form.querySelector('[type="submit"]');
   const label = button && button.textContent;
   if (button) {
     button.disabled = true;

@@ -1,10 +1,11 @@
 // The landing view, before log-in: the log-in form, the register form, and
 // the two password reset forms (password-reset.js), one at a time. The
 // hobby list is public, so the register form offers it before there is an
-// account.
+// account; sent with none ticked, the form asks once whether to go on
+// without (interests are what the matcher pairs people by).
 
 import { api } from "./api.js";
-import { dateInputToApi } from "./format.js";
+import { attachDateField, isoToV1, readDate } from "./date-field.js";
 import {
   busy, checkedIds, clearErrors, clearErrorsWhenEdited, focusFirstInvalid, onSubmit,
   renderHobbyChoices, showApiError, showFieldError, showFormError,
@@ -36,6 +37,8 @@ export class Landing {
     this.loginForm = $("#login-form");
     this.loginNote = this.loginForm.querySelector('[data-role="form-note"]');
     this.registerForm = $("#register-form");
+    this.noHobbies = this.registerForm.querySelector('[data-role="no-hobbies"]');
+    this.hobbiesDeclined = false; // "Продолжить без интересов" was pressed
     this.forgot = new ForgotPasswordForm(this.sections.forgot);
     this.newPassword = new NewPasswordForm($("#reset-form"), () => {
       this.show({ note: "Пароль изменён. Войдите с новым паролем.", focus: true });
@@ -45,6 +48,16 @@ export class Landing {
 
     onSubmit(this.loginForm, () => this.logIn());
     onSubmit(this.registerForm, () => this.register());
+    attachDateField(this.registerForm.elements.birth);
+    this.noHobbies.querySelector('[data-action="pick-hobbies"]')
+      .addEventListener("click", () => this.pickHobbies());
+    this.noHobbies.querySelector('[data-action="skip-hobbies"]').addEventListener("click", () => {
+      this.hobbiesDeclined = true;
+      this.register();
+    });
+    // Ticking an interest answers the question.
+    this.registerForm.querySelector('[data-role="hobby-choices"]')
+      .addEventListener("change", () => { this.noHobbies.hidden = true; });
     clearErrorsWhenEdited(this.loginForm);
     clearErrorsWhenEdited(this.registerForm);
     for (const button of document.querySelectorAll("[data-show-form]")) {
@@ -85,6 +98,8 @@ export class Landing {
    *  heading, so a screen reader announces the switch. */
   showForm(which, { focus = true } = {}) {
     for (const [name, section] of Object.entries(this.sections)) section.hidden = name !== which;
+    this.noHobbies.hidden = true;
+    this.hobbiesDeclined = false;
     if (which === "forgot") this.forgot.reset(this.loginForm.elements.email.value.trim());
     // Away from the new-password form, the address is no longer the
     // mailed link's: a reload must not bring back a form for a spent link.
@@ -126,17 +141,26 @@ export class Landing {
     });
   }
 
+  /** @private "Выбрать интересы": to the list, the first interest focused. */
+  pickHobbies() {
+    this.noHobbies.hidden = true;
+    const fieldset = this.registerForm.querySelector("fieldset.hobbies");
+    fieldset.scrollIntoView({ block: "start" });
+    fieldset.querySelector('input[name="hobby"]').focus({ preventScroll: true });
+  }
+
   /** @private */
   async register() {
     const form = this.registerForm;
     clearErrors(form);
     const f = form.elements;
+    const birth = readDate(f.birth.value);
     const fields = {
       email: f.email.value.trim(),
       password: f.password.value,
       first_name: f.first_name.value.trim(),
       last_name: f.last_name.value.trim(),
-      birth: dateInputToApi(f.birth.value),
+      birth: isoToV1(birth.iso), // registering speaks v1
       hobby: checkedIds(form, "hobby"),
     };
     // What the browser can tell without asking the server.
@@ -147,11 +171,22 @@ export class Landing {
       problems.push(["password2", "Пароли не совпадают."]);
     }
     if (!fields.first_name) problems.push(["first_name", "Введите имя: его увидит ваша пара."]);
-    if (f.birth.value && !fields.birth) problems.push(["birth", "Неверная дата."]);
+    if (birth.error) problems.push(["birth", birth.error]);
     if (problems.length) {
+      this.noHobbies.hidden = true;
       for (const [field, message] of problems) showFieldError(form, field, [message]);
       return focusFirstInvalid(form);
     }
+    // Only when there were interests to tick (the list may have failed to load).
+    const offered = form.querySelector('input[name="hobby"]') !== null;
+    if (offered && fields.hobby.length === 0 && !this.hobbiesDeclined) {
+      this.noHobbies.hidden = false;
+      // Its buttons too must be on screen, not only the text focus scrolls to.
+      this.noHobbies.querySelector(".prompt-text").focus({ preventScroll: true });
+      this.noHobbies.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    this.noHobbies.hidden = true;
     await busy(form, async () => {
       try {
         await api.register(fields);
@@ -160,6 +195,7 @@ export class Landing {
         return;
       }
       form.reset();
+      this.hobbiesDeclined = false;
       try {
         await api.logIn(fields.email, fields.password);
       } catch (error) {

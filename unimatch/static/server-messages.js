@@ -47,6 +47,9 @@ const EXACT = {
   "This Telegram account is already linked to another user":
     "Этот Telegram уже привязан к другому аккаунту UniMatch.",
   "Telegram login is not configured on this server": "Вход через Telegram не настроен на сервере.",
+  "No Telegram bot is configured on this server.": "Бот Telegram на этом сервере не настроен.",
+  "Date must be between today and one year from today.":
+    "Пауза должна кончаться не раньше сегодняшнего дня и не позже чем через год.",
 };
 
 /** "4 символов", as in "не меньше 4 символов" (`n` as the regex found it). */
