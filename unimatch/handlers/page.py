@@ -21,10 +21,10 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # point, so a browser never mixes a fresh entry module with a stale cached
 # api.js after an upgrade. A module missing here still loads, but by its
 # bare URL, without that guarantee and without the preload.
-MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "date-field.js",
-           "format.js", "forms.js", "landing.js", "match-board.js", "matches.js",
-           "password-reset.js", "pause.js", "server-messages.js", "socket.js", "telegram.js",
-           "telegram-nick.js")
+MODULES = ("api.js", "blocks.js", "connection-status.js", "countdown.js", "dashboard.js",
+           "date-field.js", "feedback.js", "format.js", "forms.js", "landing.js", "match-board.js",
+           "matches.js", "password-reset.js", "pause.js", "server-messages.js", "socket.js",
+           "telegram.js", "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script
 TELEGRAM_OAUTH = "https://oauth.telegram.org"  # the frame it puts on the page
