@@ -297,12 +297,17 @@ TANYA_CHAT = 777003
 WIDGET_SRC = "https://telegram.org/js/telegram-widget.js?22"
 
 
+def server_with_bot(serve: Callable, bot_api: BotApi) -> tuple[ServerProcess, dict]:
+    """A server whose bot talks to the fake Bot API, and Tanya's account on it."""
+    server = serve(extra_args=["--telegram-bot-username", BOT],
+                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
+    return server, server.register("tanya@example.com", PASSWORD, first_name="Таня")
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_without_the_widget_telegram_is_linked_through_the_bots_deep_link(
         serve: Callable, new_page: Callable, bot_api: BotApi, size: str) -> None:
-    server = serve(extra_args=["--telegram-bot-username", BOT],
-                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
-    tokens = server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    server, tokens = server_with_bot(serve, bot_api)
     # The widget's script is refused, as every request leaving loopback is here.
     page = logged_in_page(new_page, server, size, "tanya@example.com", "Таня")
     section = page.locator("#telegram-section")
@@ -345,9 +350,7 @@ def test_without_the_widget_telegram_is_linked_through_the_bots_deep_link(
 @pytest.mark.parametrize("size", SIZES)
 def test_beside_the_widget_a_button_links_telegram_through_the_bot(
         serve: Callable, new_page: Callable, bot_api: BotApi, size: str) -> None:
-    server = serve(extra_args=["--telegram-bot-username", BOT],
-                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
-    tokens = server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    server, tokens = server_with_bot(serve, bot_api)
     page = new_page(**SIZES[size])
     # Telegram's widget loads (an empty stand-in: the test reaches no internet).
     page.route(WIDGET_SRC, lambda route: route.fulfill(status=200, content_type="text/javascript",
