@@ -21,7 +21,7 @@ from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.feedback import FeedbackHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
-from unimatch.handlers.page import ApiReferenceHandler, PageHandler, StaticHandler
+from unimatch.handlers.page import ApiReferenceHandler, PageHandler, StaticHandler, StatsPageHandler
 from unimatch.handlers.pairs import PairsHandler
 from unimatch.handlers.telegram import LinkCodeHandler, TelegramAuthHandler
 from unimatch.services import Services
@@ -79,6 +79,8 @@ def make_app(services: Services, realtime: Realtime | None = None) -> tornado.we
     handlers.append((route("password-reset/[^/]+/[^/]+/"), PageHandler, args))
     # The API reference for people; the OpenAPI file stays at api/schema/.
     handlers.append((route("docs/api/"), ApiReferenceHandler, args))
+    # The organisers' figures, for staff (the API checks; the page just asks).
+    handlers.append((route("stats/"), StatsPageHandler, args))
     if realtime is not None:
         handlers.append((route("ws/"), SocketHandler,
                          {**args, "hub": realtime.hub, "ticker": realtime.ticker}))
