@@ -64,6 +64,8 @@ class Config:
     web_client_url: str | None = None
     site_name: str = "UniMatch"
     reset_lifetime: int = 3 * 24 * 3600
+    # GET /metrics: open when None, else only with this bearer token.
+    metrics_token: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def v2_cookie_path(self) -> str:
@@ -231,6 +233,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         log_level=given.get("log_level", defaults.log_level).upper(),
         v2_prefix=_prefix(given.get("v2_prefix", defaults.v2_prefix)),
         secure_cookies=not given.get("insecure_cookies", False),
+        metrics_token=env.get("METRICS_TOKEN") or None,
         **mail,
     )
 
