@@ -42,7 +42,7 @@ def value(samples, name, **labels) -> float | None:
 async def scrape(api, **kw) -> dict:
     status, text = await api.get("/metrics", **kw)
     assert status == 200, text
-    assert api.last.headers["Content-Type"].startswith("text/plain")
+    assert api.last.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     return parse(text)
 
 

@@ -184,6 +184,9 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     mail.add_argument("--site-name", default="UniMatch", help="the site's name in mail")
     mail.add_argument("--reset-lifetime", type=int, default=3 * 24 * 3600,
                       help="seconds a password reset link stays valid")
+    parser.add_argument_group(
+        "operators", "GET /healthz is open to anyone. GET /metrics is open unless env "
+                     "METRICS_TOKEN is set; then it answers only 'Authorization: Bearer <token>'.")
     tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
                     help="bot username for the browser's Telegram Login Widget "
                          "(env TELEGRAM_BOT_USERNAME)")

@@ -19,7 +19,7 @@ import os
 from typing import Literal
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
+    CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -32,7 +32,8 @@ from prometheus_client import (
 logger = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The text format every Prometheus reads (our names need nothing newer).
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 # Request latency: from a cached GET (a millisecond) to a hash under load.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
