@@ -12,6 +12,8 @@ class HealthHandler(BaseHandler):
     either way, with the answering process's pid (with several processes
     on one port, it says which one answered)."""
 
+    quiet_access_log = True  # asked every few seconds by load balancers
+
     async def get(self) -> None:
         problem = await store_answers(self.services.store, PING_TIMEOUT)
         if problem is None:

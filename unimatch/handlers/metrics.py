@@ -11,6 +11,8 @@ from unimatch.monitoring import refresh_outbox_depths
 
 
 class MetricsHandler(BaseHandler):
+    quiet_access_log = True  # asked every few seconds by a scraper
+
     async def get(self) -> None:
         self._check_token()
         services = self.services
