@@ -18,7 +18,8 @@ fixed concurrency, against a server started here on a seeded store.
 
 Prints 2xx answers a second, p50 and p99 (wrk's; the worst run's p99),
 other answers, each endpoint's 2xx/s as a ratio to days-to-match's beside
-it, and the machine's load (``uptime``) before and after.
+it, and the machine's load (``uptime``) before and after; then what the
+server says of itself at ``/metrics`` (logins shed, event-loop lag).
 
     make bench-http ARGS="--users 10000 --duration 10"
     python bench/api.py --server /path/to/other/checkout/server.py --sizes ""
@@ -46,6 +47,7 @@ from typing import Any
 
 import bcrypt
 import httpx
+from server_metrics import describe, scrape
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -411,6 +413,7 @@ async def load(args: argparse.Namespace, url: str, workdir: pathlib.Path) -> Non
               f"{statistics.median(s['p50'] for s in storms):.0f} ms, worst p99 "
               f"{max(s['p99'] for s in storms):.0f} ms; GET me p99 storm/calm by turn: "
               + ", ".join(f"{ratio:.2f}" for ratio in ratios))
+        print(describe(scrape(server.base)))
         print("targets (issue 12):")
         print(verdicts(rows, statistics.median(ratios)))
     finally:

@@ -21,7 +21,7 @@ STOP_TIMEOUT = 15.0
 # Settings a developer's shell may hold that would change what is tested.
 _ENV_SETTINGS = ("MONGO_URL", "JWT_SECRET", "CORS_ORIGINS", "LOG_LEVEL", "TELEGRAM_BOT_TOKEN",
                  "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME", "SMTP_URL", "MAIL_FROM",
-                 "WEB_CLIENT_URL")
+                 "WEB_CLIENT_URL", "METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")
 
 
 def free_port() -> int:

@@ -64,6 +64,8 @@ class Config:
     web_client_url: str | None = None
     site_name: str = "UniMatch"
     reset_lifetime: int = 3 * 24 * 3600
+    # GET /metrics: open when None, else only with this bearer token.
+    metrics_token: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def v2_cookie_path(self) -> str:
@@ -182,6 +184,9 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     mail.add_argument("--site-name", default="UniMatch", help="the site's name in mail")
     mail.add_argument("--reset-lifetime", type=int, default=3 * 24 * 3600,
                       help="seconds a password reset link stays valid")
+    parser.add_argument_group(
+        "operators", "GET /healthz is open to anyone. GET /metrics is open unless env "
+                     "METRICS_TOKEN is set; then it answers only 'Authorization: Bearer <token>'.")
     tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
                     help="bot username for the browser's Telegram Login Widget "
                          "(env TELEGRAM_BOT_USERNAME)")
@@ -231,6 +236,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         log_level=given.get("log_level", defaults.log_level).upper(),
         v2_prefix=_prefix(given.get("v2_prefix", defaults.v2_prefix)),
         secure_cookies=not given.get("insecure_cookies", False),
+        metrics_token=env.get("METRICS_TOKEN") or None,
         **mail,
     )
 

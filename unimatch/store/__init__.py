@@ -79,6 +79,14 @@ class Store:
             raise
         return store
 
+    async def ping(self) -> None:
+        """One round trip that touches no data; :class:`StoreUnavailable`
+        when the server cannot be reached (health checks)."""
+        try:
+            await self.db.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
     async def ensure_indexes(self) -> None:
         await self.users.ensure_indexes()
         await self.hobbies.ensure_indexes()
