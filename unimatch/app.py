@@ -19,6 +19,7 @@ from unimatch.handlers.base import HeadersTooLargeHandler, NotFoundHandler, Over
 from unimatch.handlers.blocks import BlockHandler, BlocksHandler
 from unimatch.handlers.countdown import CountdownHandler
 from unimatch.handlers.feedback import FeedbackHandler
+from unimatch.handlers.health import HealthHandler
 from unimatch.handlers.hobbies import AllHobbiesHandler, HobbyTotalHandler, MyHobbiesHandler
 from unimatch.handlers.meta import SchemaHandler
 from unimatch.handlers.page import ApiReferenceHandler, PageHandler, StaticHandler
@@ -47,6 +48,7 @@ ROUTES = (
     ("users/api/blocks/", BlocksHandler),
     ("users/api/blocks/([^/]+)/", BlockHandler),
     ("admin-api/stats/", StatsHandler),
+    ("healthz", HealthHandler),
 )
 
 
