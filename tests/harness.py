@@ -52,6 +52,14 @@ def alive(pid: int) -> bool:
     return True
 
 
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started that still run (Linux's /proc)."""
+    found: set[int] = set()
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
 class ServerProcess:
     """``server.py`` on its own port, its output in ``log_path``.
 
