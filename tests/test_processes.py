@@ -10,12 +10,16 @@ import functools
 import json
 import os
 import pathlib
+import signal
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
 from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN, Api
-from harness import alive, children
+from harness import SERVER, STOP_TIMEOUT, alive, children, clean_env, running
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -104,6 +108,62 @@ async def test_two_workers_share_the_port_the_store_and_the_round(start_embedded
         assert not alive(pid), f"pid {pid} outlived its parent"
     assert not metrics_dir.exists()
     assert not (server.data_dir / "nx-27017.url").exists()
+
+
+def test_a_killed_parent_takes_its_workers_and_the_store_along(start_embedded):
+    server = start_embedded("--processes", "2")
+    family = children(server.process.pid)
+    assert server.child_pid in family and len(family) == 3
+    server.process.kill()  # SIGKILL: the workers see their pipe close, the child its own
+    server.process.wait()
+    _wait_until(lambda: not any(running(pid) for pid in family))
+
+
+def test_a_worker_that_dies_is_started_again(start_embedded):
+    server = start_embedded("--processes", "2")
+    workers = children(server.process.pid) - {server.child_pid}
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    _wait_until(lambda: len(children(server.process.pid) - {server.child_pid} - workers) == 1)
+    [successor] = children(server.process.pid) - {server.child_pid} - workers
+    # It serves on the socket its predecessor had: /healthz reaches it.
+    _wait_until(lambda: server.request("GET", "/healthz")[1]["pid"] == successor)
+    assert f"(pid {victim}) exited with code -9; starting it again" in server.log
+    assert server.terminate() == 0
+    assert not any(running(pid) for pid in (*workers, successor, server.child_pid))
+
+
+def test_workers_share_a_configured_store(start_server, engine):
+    """With MONGO_URL the parent starts no database: two workers and
+    nothing else, on the lane's server."""
+    server = start_server("--processes", "2")
+    assert len(children(server.process.pid)) == 2
+    token = server.register("ann@example.com", "correct-horse-7")["access"]
+    seen = {}
+    for _ in range(40):  # a connection each: the kernel picks a worker per connection
+        status, me = server.request("GET", "/auth/users/me/", token=token)
+        assert status == 200 and me["email"] == "ann@example.com"
+        seen[server.request("GET", "/healthz")[1]["pid"]] = True
+    assert len(seen) == 2
+    # FerretDB 1.x has no atomic updates (README, Known limits): the parent says so.
+    warned = "FerretDB 1.x applies no update atomically" in server.log
+    assert warned == (engine.kind == "ferretdb")
+    assert server.terminate() == 0
+
+
+@pytest.mark.parametrize("count", ["-1", "two"])
+def test_a_bad_process_count_is_a_usage_error(tmp_path, count):
+    result = subprocess.run([sys.executable, str(SERVER), "--processes", count,
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                            env=clean_env(), timeout=30, check=False)
+    assert result.returncode == 2 and "--processes" in result.stderr
+
+
+def _wait_until(condition):
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.1)
 
 
 async def _in_thread(function, *args, **kwargs):
