@@ -20,6 +20,7 @@ import pytest
 from cohorts import register_cohort
 from conftest import TEST_BOT_TOKEN, Api
 from harness import SERVER, STOP_TIMEOUT, alive, children, clean_env, running
+from socket_frames import next_frame
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -50,7 +51,7 @@ async def test_two_workers_share_the_port_the_store_and_the_round(start_embedded
     for body in users:
         sockets[body["user"]["id"]] = conn = await websocket_connect(HTTPRequest(
             f"ws://127.0.0.1:{server.port}/ws/?token={body['access']}"))
-        assert (await _next(conn, "auth_ok"))["user_id"] == body["user"]["id"]
+        assert (await next_frame(conn, "auth_ok"))["user_id"] == body["user"]["id"]
     # Which worker holds each socket, as the kernel says; /healthz says who answers.
     owners = _owners(server.port, {conn.protocol.stream.socket.getsockname()[1]: user_id
                                    for user_id, conn in sockets.items()}, workers)
@@ -75,7 +76,7 @@ async def test_two_workers_share_the_port_the_store_and_the_round(start_embedded
         await fake_telegram.reply(FIRST_CHAT + i, f"/start {link['code']}")
 
     # Both workers check every 0.2 s whether the round is due; one runs it.
-    alerts = {user_id: await _next(conn, "match", timeout=150)
+    alerts = {user_id: await next_frame(conn, "match", timeout=150)
               for user_id, conn in sockets.items()}
     assert {item["round"] for frame in alerts.values() for item in frame["pairs"]} == {1}
     partners = {user_id: {item["partner"]["id"] for item in frame["pairs"]}
@@ -175,17 +176,6 @@ async def _in_thread(function, *args, **kwargs):
 
 def _next_minute(moment: dt.datetime) -> dt.datetime:
     return moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-
-
-async def _next(conn, kind, timeout=10):
-    """The next frame of type ``kind``, skipping ticks."""
-    while True:
-        raw = await asyncio.wait_for(conn.read_message(), timeout)
-        assert raw is not None, f"socket closed ({conn.close_code}) waiting for {kind}"
-        frame = json.loads(raw)
-        if frame["type"] == kind:
-            return frame
-        assert frame["type"] == "tick", frame
 
 
 async def _frames_until_ticks(conn, ticks):

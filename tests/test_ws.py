@@ -7,6 +7,7 @@ import json
 import jwt
 import pytest
 from crashes import Stall
+from socket_frames import next_frame as _next
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -22,16 +23,6 @@ def ws_url(base_url, http_server, realtime):
 async def _connect(url, origin=None):
     headers = {"Origin": origin} if origin else {}
     return await websocket_connect(HTTPRequest(url, headers=headers))
-
-
-async def _next(conn, kind, timeout=5):
-    """The next frame of type ``kind``, skipping ticks and others."""
-    while True:
-        raw = await asyncio.wait_for(conn.read_message(), timeout)
-        assert raw is not None, f"socket closed ({conn.close_code}) waiting for {kind}"
-        frame = json.loads(raw)
-        if frame["type"] == kind:
-            return frame
 
 
 @pytest.mark.gen_test
