@@ -45,65 +45,77 @@ async def test_two_workers_share_the_port_the_store_and_the_round(start_embedded
     metrics_dir = pathlib.Path(_environ(next(iter(workers)))["PROMETHEUS_MULTIPROC_DIR"])
     assert stat.S_IMODE(metrics_dir.stat().st_mode) == 0o700
 
-    api = Api(AsyncHTTPClient(), server.url)
-    users = await register_cohort(api, USERS)
-    sockets = {}
-    for body in users:
-        sockets[body["user"]["id"]] = conn = await websocket_connect(HTTPRequest(
-            f"ws://127.0.0.1:{server.port}/ws/?token={body['access']}"))
-        assert (await next_frame(conn, "auth_ok"))["user_id"] == body["user"]["id"]
-    # Which worker holds each socket, as the kernel says; /healthz says who answers.
-    owners = _owners(server.port, {conn.protocol.stream.socket.getsockname()[1]: user_id
-                                   for user_id, conn in sockets.items()}, workers)
-    assert set(owners) == set(sockets)
-    assert set(owners.values()) == workers, "one worker holds every socket"
-    answering = set()
-    for _ in range(40):
-        # A connection each (Tornado's client keeps none alive): the kernel
-        # picks a worker per connection.
-        status, health = await api.get("/healthz")
-        assert status == 200 and health["status"] == "ok", health
-        answering.add(health["pid"])
-    assert answering == workers
+    sockets, alerts = {}, {}
+    try:
+        api = Api(AsyncHTTPClient(), server.url)
+        users = await register_cohort(api, USERS)
+        for body in users:
+            sockets[body["user"]["id"]] = conn = await websocket_connect(HTTPRequest(
+                f"ws://127.0.0.1:{server.port}/ws/?token={body['access']}"))
+            assert (await next_frame(conn, "auth_ok"))["user_id"] == body["user"]["id"]
+            # Read from now on: a client that stops reading stops answering
+            # the server's pings too (Tornado's client queues one message),
+            # and the server closes it.
+            alerts[body["user"]["id"]] = asyncio.ensure_future(
+                next_frame(conn, "match", timeout=30))
+        # Which worker holds each socket, as the kernel says; /healthz says who answers.
+        owners = _owners(server.port, {conn.protocol.stream.socket.getsockname()[1]: user_id
+                                       for user_id, conn in sockets.items()}, workers)
+        assert set(owners) == set(sockets)
+        assert set(owners.values()) == workers, "one worker holds every socket"
+        answering = set()
+        for _ in range(40):
+            # A connection each (Tornado's client keeps none alive): the kernel
+            # picks a worker per connection.
+            status, health = await api.get("/healthz")
+            assert status == 200 and health["status"] == "ok", health
+            answering.add(health["pid"])
+        assert answering == workers
 
-    # The first LINKED students link Telegram through the bot: one reply each,
-    # so one process polls.
-    chat_of = {}
-    for i, body in enumerate(users[:LINKED]):
-        status, link = await api.post("/users/api/tg-link-code/", token=body["access"])
-        assert status == 201, link
-        chat_of[body["user"]["id"]] = FIRST_CHAT + i
-        await fake_telegram.reply(FIRST_CHAT + i, f"/start {link['code']}")
+        # The first LINKED students link Telegram through the bot: one reply each,
+        # so one process polls.
+        chat_of = {}
+        for i, body in enumerate(users[:LINKED]):
+            status, link = await api.post("/users/api/tg-link-code/", token=body["access"])
+            assert status == 201, link
+            chat_of[body["user"]["id"]] = FIRST_CHAT + i
+            await fake_telegram.reply(FIRST_CHAT + i, f"/start {link['code']}")
 
-    # Both workers check every 0.2 s whether the round is due; one runs it.
-    alerts = {user_id: await next_frame(conn, "match", timeout=150)
-              for user_id, conn in sockets.items()}
-    assert {item["round"] for frame in alerts.values() for item in frame["pairs"]} == {1}
-    partners = {user_id: {item["partner"]["id"] for item in frame["pairs"]}
-                for user_id, frame in alerts.items()}
-    for user_id, mine in partners.items():
-        assert mine and user_id not in mine
-        # Whoever I got, got me, on whichever worker either of us is.
-        assert all(user_id in partners[partner] for partner in mine)
-    # Once: the next polls (every second) find nothing new for anyone.
-    for conn in sockets.values():
-        assert await _frames_until_ticks(conn, 3) == []
-    staff = users[0]
-    assert (await _in_thread(server.cli, "create-admin", staff["user"]["email"])).returncode == 0
-    status, stats = await api.get("/admin-api/stats/", token=staff["access"])
-    assert status == 200 and len(stats) == 1, stats
-    claims = [line for line in server.log.splitlines()
-              if "round 1 (scheduled:" in line and "claimed by" in line]
-    assert len(claims) == 1, claims  # claimed once, by one worker
+        # Arranged before the round is due (else some would miss it: LEAD is too short).
+        assert dt.datetime.now(dt.UTC) < slot, f"arranged only at {dt.datetime.now(dt.UTC)}"
+        # Both workers check every 0.2 s whether the round is due; one runs it.
+        frames = {user_id: await alert for user_id, alert in alerts.items()}
+        assert {item["round"] for frame in frames.values() for item in frame["pairs"]} == {1}
+        partners = {user_id: {item["partner"]["id"] for item in frame["pairs"]}
+                    for user_id, frame in frames.items()}
+        for user_id, mine in partners.items():
+            assert mine and user_id not in mine
+            # Whoever I got, got me, on whichever worker either of us is.
+            assert all(user_id in partners[partner] for partner in mine)
+        # Once: the next polls (every second) find nothing new for anyone.
+        later = await asyncio.gather(*(_frames_until_ticks(conn, 3) for conn in sockets.values()))
+        assert later == [[]] * len(sockets)
+        staff = users[0]
+        assert (await _in_thread(server.cli, "create-admin", staff["user"]["email"])).returncode == 0
+        status, stats = await api.get("/admin-api/stats/", token=staff["access"])
+        assert status == 200 and len(stats) == 1, stats
+        claims = [line for line in server.log.splitlines()
+                  if "round 1 (scheduled:" in line and "claimed by" in line]
+        assert len(claims) == 1, claims  # claimed once, by one worker
 
-    notices = {chat: await fake_telegram.wait_for("sendMessage", chat, count=2)
-               for chat in chat_of.values()}
-    for _linked, notice in notices.values():
-        assert "На этой неделе" in notice.text, notice.text
-    assert sorted(c.chat_id for c in fake_telegram.sends()) == sorted(2 * list(chat_of.values()))
-
-    for conn in sockets.values():
-        conn.close()
+        notices = {chat: await fake_telegram.wait_for("sendMessage", chat, count=2)
+                   for chat in chat_of.values()}
+        for _linked, notice in notices.values():
+            assert "На этой неделе" in notice.text, notice.text
+        assert sorted(c.chat_id for c in fake_telegram.sends()) == sorted(2 * list(chat_of.values()))
+    except BaseException:
+        print(server.log[-30000:])  # shown with the failure
+        raise
+    finally:
+        for alert in alerts.values():
+            alert.cancel()
+        for conn in sockets.values():
+            conn.close()
     assert await _in_thread(server.terminate) == 0
     for pid in [*workers, server.child_pid]:
         assert not alive(pid), f"pid {pid} outlived its parent"

@@ -62,7 +62,9 @@ def process_count(config: Config) -> int:
 def inherited_sockets() -> list[socket.socket] | None:
     """In a worker: the listening sockets the parent handed over; None in
     a process started any other way."""
-    fds = os.environ.get(SOCKETS_ENV)
+    # Taken out of the environment: this process's own children (the
+    # matcher's) are not workers.
+    fds = os.environ.pop(SOCKETS_ENV, None)
     if not fds:
         return None
     sockets = [socket.socket(fileno=int(fd)) for fd in fds.split(",")]
@@ -116,14 +118,17 @@ class Workers:
         failures = 0
         while not stop.is_set():
             started = loop.time()
-            process = await self._spawn(index)
-            code = await process.wait()
+            try:
+                process = await self._spawn(index)
+            except OSError as exc:  # out of processes or memory: try again later
+                outcome = f"could not start ({exc})"
+            else:
+                outcome = f"(pid {process.pid}) exited with code {await process.wait()}"
             if stop.is_set():
                 return
             failures = 1 if loop.time() - started > STABLE_AFTER else failures + 1
             delay = min(RESTART_DELAY * 2 ** (failures - 1), MAX_RESTART_DELAY)
-            logger.error("worker %d (pid %d) exited with code %s; starting it again in %.1f s",
-                         index, process.pid, code, delay)
+            logger.error("worker %d %s; starting it again in %.1f s", index, outcome, delay)
             try:
                 await asyncio.wait_for(stop.wait(), delay)
             except TimeoutError:
