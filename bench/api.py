@@ -208,11 +208,13 @@ def free_port() -> int:
 class Server:
     """``server.py`` in a subprocess on ``url``'s database, its log in ``workdir``."""
 
-    def __init__(self, script: pathlib.Path, mongo_url: str, workdir: pathlib.Path):
+    def __init__(self, script: pathlib.Path, mongo_url: str, workdir: pathlib.Path,
+                 options: list[str]):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, str(script), "--port", str(self.port),
-                        "--data-dir", str(workdir), "--jwt-secret", SECRET, "--mongo-url", mongo_url]
+                        "--data-dir", str(workdir), "--jwt-secret", SECRET, "--mongo-url", mongo_url,
+                        *options]
         self.log_path = workdir / "server.log"
         self.process: subprocess.Popen | None = None
 
@@ -358,7 +360,8 @@ async def load(args: argparse.Namespace, url: str, workdir: pathlib.Path) -> Non
     """Each endpoint ``--repeats`` times, each time right after days-to-match
     (the machine's load drifts: a ratio compares runs a few seconds apart);
     then logins; then GET me calm and during a storm, by turns."""
-    server = Server(pathlib.Path(args.server), url, workdir)
+    options = ["--processes", str(args.processes)] if args.processes != 1 else []
+    server = Server(pathlib.Path(args.server), url, workdir, options)
     server.start()
     try:
         rng = random.Random(args.seed)
@@ -487,4 +490,6 @@ if __name__ == "__main__":
     parser.add_argument("--server", default=str(REPO / "server.py"),
                         help="the server.py to load (another checkout's, to compare)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="the server's --processes (0: one per core)")
     asyncio.run(main(parser.parse_args()))

@@ -49,6 +49,7 @@ class Config:
     refresh_lifetime: int = 7 * 24 * 3600
     bcrypt_rounds: int = 12
     hash_queue: int = 4
+    processes: int = 1  # 0: one per core
     telegram_bot_token: str | None = dataclasses.field(default=None, repr=False)
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     telegram_bot_username: str | None = None
@@ -133,6 +134,9 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cors-origins", default=env.get("CORS_ORIGINS", ""),
                        help="comma-separated browser origins allowed to call the API and "
                             "open sockets (env CORS_ORIGINS; '*' allows any)")
+    group.add_argument("--processes", type=int, default=1,
+                       help="server processes sharing the port and the store (0: one per core); "
+                            "the embedded database is started once, by the parent process")
     group.add_argument("--trust-proxy", action="store_true",
                        help="behind one reverse proxy: take the client address from the "
                             "last X-Forwarded-For entry (login throttling counts by address)")
@@ -211,13 +215,15 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         raise ValueError("--jwt-secret / JWT_SECRET must be at least 32 bytes (HS256)")
     if given.get("hash_queue", 0) < 0:
         raise ValueError("--hash-queue cannot be negative")
+    if given.get("processes", 1) < 0:
+        raise ValueError("--processes cannot be negative (0: one per core)")
     intervals = (given.get("tick_interval", 1.0), given.get("round_check_interval", 1.0))
     if min(intervals) <= 0:
         raise ValueError("intervals must be positive")
     plain = {name: given[name] for name in (
         "port", "address", "data_dir", "tick_interval", "round_check_interval",
         "access_lifetime", "refresh_lifetime", "trust_proxy", "refresh_grace",
-        "cookie_samesite", "hash_queue") if name in given}
+        "cookie_samesite", "hash_queue", "processes") if name in given}
     if given.get("cookie_samesite") == "None" and given.get("insecure_cookies"):
         raise ValueError("--cookie-samesite None needs Secure cookies (drop --insecure-cookies)")
     mail = _mail_settings(given, defaults)

@@ -145,11 +145,10 @@ class Metrics:
         return generate_latest(combined)
 
 
-def forget_worker(pid: int) -> None:
-    """For the parent of several workers, when one exits: its live gauges
-    (open sockets, hashes in hand) stop counting."""
-    if multiprocess_dir() is not None:
-        multiprocess.mark_process_dead(pid)
+def forget_worker(pid: int, directory: str) -> None:
+    """For the parent of several workers sharing ``directory``, when one
+    exits: its live gauges (open sockets, hashes in hand) stop counting."""
+    multiprocess.mark_process_dead(pid, directory)
 
 
 def _write_values_to_files() -> None:

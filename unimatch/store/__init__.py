@@ -101,6 +101,15 @@ class Store:
         await self.feedback.ensure_indexes()
         await self.link_codes.ensure_indexes()
 
+    async def is_ferretdb(self) -> bool:
+        """Whether the server is FerretDB, whose updates are not atomic
+        (README, Known limits)."""
+        try:
+            info = await self.db.client.admin.command("buildInfo")
+        except PyMongoError as exc:
+            raise StoreUnavailable(f"the database does not answer: {exc}") from exc
+        return "ferretdbVersion" in info
+
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):
         the work of TTL indexes, on engines without them (Telegram link
