@@ -18,7 +18,8 @@ fixed concurrency, against a server started here on a seeded store.
 
 Prints 2xx answers a second, p50 and p99 (wrk's; the worst run's p99),
 other answers, each endpoint's 2xx/s as a ratio to days-to-match's beside
-it, and the machine's load (``uptime``) before and after.
+it, and the machine's load (``uptime``) before and after; then what the
+server says of itself at ``/metrics`` (logins shed, event-loop lag).
 
     make bench-http ARGS="--users 10000 --duration 10"
     python bench/api.py --server /path/to/other/checkout/server.py --sizes ""
@@ -46,6 +47,7 @@ from typing import Any
 
 import bcrypt
 import httpx
+from server_metrics import describe, scrape
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -210,11 +212,13 @@ def free_port() -> int:
 class Server:
     """``server.py`` in a subprocess on ``url``'s database, its log in ``workdir``."""
 
-    def __init__(self, script: pathlib.Path, mongo_url: str, workdir: pathlib.Path):
+    def __init__(self, script: pathlib.Path, mongo_url: str, workdir: pathlib.Path,
+                 options: list[str]):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, str(script), "--port", str(self.port),
-                        "--data-dir", str(workdir), "--jwt-secret", SECRET, "--mongo-url", mongo_url]
+                        "--data-dir", str(workdir), "--jwt-secret", SECRET, "--mongo-url", mongo_url,
+                        *options]
         self.log_path = workdir / "server.log"
         self.process: subprocess.Popen | None = None
 
@@ -360,7 +364,8 @@ async def load(args: argparse.Namespace, url: str, workdir: pathlib.Path) -> Non
     """Each endpoint ``--repeats`` times, each time right after days-to-match
     (the machine's load drifts: a ratio compares runs a few seconds apart);
     then logins; then GET me calm and during a storm, by turns."""
-    server = Server(pathlib.Path(args.server), url, workdir)
+    options = ["--processes", str(args.processes)] if args.processes != 1 else []
+    server = Server(pathlib.Path(args.server), url, workdir, options)
     server.start()
     try:
         rng = random.Random(args.seed)
@@ -415,6 +420,7 @@ async def load(args: argparse.Namespace, url: str, workdir: pathlib.Path) -> Non
               f"{statistics.median(s['p50'] for s in storms):.0f} ms, worst p99 "
               f"{max(s['p99'] for s in storms):.0f} ms; GET me p99 storm/calm by turn: "
               + ", ".join(f"{ratio:.2f}" for ratio in ratios))
+        print(describe(scrape(server.base)))
         print("targets (issue 12):")
         print(verdicts(rows, statistics.median(ratios)))
     finally:
@@ -488,4 +494,6 @@ if __name__ == "__main__":
     parser.add_argument("--server", default=str(REPO / "server.py"),
                         help="the server.py to load (another checkout's, to compare)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="the server's --processes (0: one per core)")
     asyncio.run(main(parser.parse_args()))

@@ -21,7 +21,7 @@ STOP_TIMEOUT = 15.0
 # Settings a developer's shell may hold that would change what is tested.
 _ENV_SETTINGS = ("MONGO_URL", "JWT_SECRET", "CORS_ORIGINS", "LOG_LEVEL", "TELEGRAM_BOT_TOKEN",
                  "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME", "SMTP_URL", "MAIL_FROM",
-                 "WEB_CLIENT_URL")
+                 "WEB_CLIENT_URL", "METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")
 
 
 def free_port() -> int:
@@ -50,6 +50,22 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped (Linux's /proc)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started that still run (Linux's /proc)."""
+    found: set[int] = set()
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
 
 
 class ServerProcess:

@@ -36,3 +36,15 @@ def test_only_secret_values_are_redacted():
     assert redacted_uri("/x?a=1&Token=s&b=%20&refresh=r&access") == \
         "/x?a=1&Token=[redacted]&b=%20&refresh=[redacted]&access=[redacted]"
     assert redacted_uri("/x?%74oken=s&tokens=kept") == "/x?%74oken=[redacted]&tokens=kept"
+
+
+@pytest.mark.gen_test
+async def test_health_checks_and_scrapes_log_their_successes_at_debug(api, caplog):
+    caplog.set_level(logging.DEBUG, logger="tornado.access")
+    assert (await api.get("/healthz"))[0] == 200
+    assert (await api.get("/metrics"))[0] == 200
+    assert (await api.post("/healthz", {}))[0] == 405
+    levels = {record.getMessage().split(" (")[0]: record.levelname
+              for record in caplog.records if record.name == "tornado.access"}
+    assert levels == {"200 GET /healthz": "DEBUG", "200 GET /metrics": "DEBUG",
+                      "405 POST /healthz": "WARNING"}

@@ -753,3 +753,31 @@ def test_pause_helpers(static_files: str, new_page: Callable) -> None:
     }""")
     assert results == {"ahead": ["2027-01-04", "2024-02-29", "2026-02-28", "2026-05-05"],
                        "paused": [True, True, False, False]}
+
+
+def test_stats_and_feedback_helpers(static_files: str, new_page: Callable) -> None:
+    """How the stats page writes shares and ratings (stats-table.js), the
+    chart's scale (stats-chart.js), and what a pair card says about an
+    answer to "did you meet?" (feedback.js)."""
+    page = new_page()
+    page.goto(static_files + "/")
+    results = page.evaluate("""async () => {
+        const table = await import("/static/stats-table.js");
+        const chart = await import("/static/stats-chart.js");
+        const feedback = await import("/static/feedback.js");
+        return {
+            percent: [0, 0.125, 0.5, 2 / 3, 1, null].map(table.percent),
+            rating: [3.875, 4, 2.5, null].map(table.meanRating),
+            top: [0, 1, 2, 3, 5, 9, 11, 35, 101].map(chart.niceCeiling),
+            said: [null, {met: false, rating: null}, {met: true, rating: null},
+                   {met: true, rating: 5}].map(feedback.describeAnswer),
+        };
+    }""")
+    assert results == {
+        "percent": ["0\u00a0%", "13\u00a0%", "50\u00a0%", "67\u00a0%", "100\u00a0%", "—"],
+        "rating": ["3,88", "4", "2,5", "—"],
+        # At least 2, and always with a whole number half way.
+        "top": [2, 2, 2, 4, 6, 10, 20, 40, 200],
+        "said": ["", "Ваш ответ: не получилось.", "Ваш ответ: встретились.",
+                 "Ваш ответ: встретились, оценка 5 из 5."],
+    }

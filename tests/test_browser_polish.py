@@ -294,14 +294,20 @@ OUT_OF_REACH = ("Кнопка входа через Telegram не загрузи
                 "из вашей сети или браузера. Привяжите Telegram через бота — нужно только "
                 "приложение Telegram.")
 TANYA_CHAT = 777003
+WIDGET_SRC = "https://telegram.org/js/telegram-widget.js?22"
+
+
+def server_with_bot(serve: Callable, bot_api: BotApi) -> tuple[ServerProcess, dict]:
+    """A server whose bot talks to the fake Bot API, and Tanya's account on it."""
+    server = serve(extra_args=["--telegram-bot-username", BOT],
+                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
+    return server, server.register("tanya@example.com", PASSWORD, first_name="Таня")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_without_the_widget_telegram_is_linked_through_the_bots_deep_link(
         serve: Callable, new_page: Callable, bot_api: BotApi, size: str) -> None:
-    server = serve(extra_args=["--telegram-bot-username", BOT],
-                   env={"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_URL": bot_api.url})
-    tokens = server.register("tanya@example.com", PASSWORD, first_name="Таня")
+    server, tokens = server_with_bot(serve, bot_api)
     # The widget's script is refused, as every request leaving loopback is here.
     page = logged_in_page(new_page, server, size, "tanya@example.com", "Таня")
     section = page.locator("#telegram-section")
@@ -339,6 +345,51 @@ def test_without_the_widget_telegram_is_linked_through_the_bots_deep_link(
     expect(section.locator('[data-role="tg-deep-link"]')).to_be_hidden()
     status, me = server.request("GET", "/v2/api/auth/users/me/", token=tokens["access"])
     assert me["chat_id"] == str(TANYA_CHAT)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_beside_the_widget_a_button_links_telegram_through_the_bot(
+        serve: Callable, new_page: Callable, bot_api: BotApi, size: str) -> None:
+    server, tokens = server_with_bot(serve, bot_api)
+    page = new_page(**SIZES[size])
+    # Telegram's widget loads (an empty stand-in: the test reaches no internet).
+    page.route(WIDGET_SRC, lambda route: route.fulfill(status=200, content_type="text/javascript",
+                                                       body=""))
+    page.goto(server.url + "/")
+    log_in(page, "tanya@example.com", PASSWORD)
+    section = page.locator("#telegram-section")
+    expect(section.locator('[data-role="tg-status"]')).to_have_text("Telegram не привязан.")
+    expect(section.locator(f'script[data-telegram-login="{BOT}"]')).to_be_attached()
+    # The button is there beside it, with no word about an unreachable widget.
+    button = section.get_by_role("button", name="Привязать через бота")
+    expect(button).to_be_visible()
+    expect(section.locator('[data-role="tg-bot-offer"]')).to_have_text(
+        "Или привяжите через бота — нужно только приложение Telegram.")
+    expect(section.locator('[data-role="tg-unreachable"]')).to_be_hidden()
+    fits_width(page, width_of(size))
+
+    with page.expect_response(LINK_CODE) as answer:
+        button.click()
+    code, expires_at = answer.value.json()["code"], answer.value.json()["expires_at"]
+    link = section.get_by_role("link", name="Открыть бота в Telegram")
+    expect(link).to_have_attribute("href", f"https://t.me/{BOT}?start={code}")
+    # When the code runs out, in the service's time, as the server said.
+    expect(section.locator('[data-role="tg-link-note"]')).to_contain_text(
+        f"Ссылка одноразовая и действует до {expires_at[11:16]}.")
+    fits_width(page, width_of(size))
+
+    # The link's code, sent as Telegram sends it, links this account; back on
+    # the page (the window gets the focus again) the card says so by itself.
+    reply = bot_api.reply(TANYA_CHAT, f"/start {code}")
+    assert reply.text.startswith("Готово! Этот чат привязан к аккаунту"), reply.text
+    status, me = server.request("GET", "/v2/api/auth/users/me/", token=tokens["access"])
+    assert me["chat_id"] == str(TANYA_CHAT)
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(section.locator('[data-role="tg-status"]')).to_have_text(
+        "Telegram привязан: сообщение о новой паре придёт и туда.")
+    expect(section.locator('[data-role="tg-message"]')).to_have_text("Готово: Telegram привязан.")
+    expect(section.locator('[data-role="tg-deep-link"]')).to_be_hidden()
+    assert [url for url in page.external_requests if not url.startswith(WIDGET_SRC)] == []
 
 
 def test_a_link_the_server_cannot_give_is_said_in_russian(serve: Callable,

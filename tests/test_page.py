@@ -64,3 +64,20 @@ async def test_static_files_are_never_sniffed(api):
     status, _ = await api.get("/static/missing.js")
     assert status == 404
     assert api.last.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("config_overrides", [{"telegram_bot_username": "unimatch_test_bot"}])
+@pytest.mark.gen_test
+async def test_the_stats_page_runs_its_own_modules_and_never_telegrams(api, config_overrides):
+    status, html = await api.get("/stats/")
+    assert status == 200
+    assert api.last.headers["Content-Type"] == "text/html; charset=UTF-8"
+    policy = _policy(api.last.headers["Content-Security-Policy"])
+    [importmap] = _inline_scripts(html)
+    # No Login Widget on this page, so no Telegram even with a bot.
+    assert policy["script-src"] == ["'self'", _sha256(importmap)]
+    assert "frame-src" not in policy
+    assert "stats-page" in re.search(r'<script type="module" src="([^"]+)"', html)[1]
+    assert "stats-chart.js" in importmap and "dashboard.js" not in importmap
+    # The figures come from the API, for staff only: the page holds none.
+    assert "<table" in html and "<tr" not in html

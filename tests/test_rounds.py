@@ -8,6 +8,7 @@ from cohorts import register_cohort
 from crashes import Crash, Stall, crash_at
 
 from unimatch.rounds import CLAIMED, PAIRED, PLANNED, RoundService, slot_key
+from unimatch.store import Store
 from unimatch.telegram.notices import RoundNotices
 
 TZ = dt.timezone(dt.timedelta(hours=5))  # Asia/Yekaterinburg has no DST
@@ -60,6 +61,27 @@ async def test_two_instances_one_database_run_exactly_one_round(api, services, c
     assert len(done) == 1
     assert await store.db["rounds"].count_documents({}) == 1
     assert await store.db["pairs"].count_documents({}) == 5
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_round_made_by_another_process_is_current_at_once(api, services, clock, store,
+                                                                  matcher_pool, mongo_url):
+    """This process keeps the latest round's number between its periodic
+    checks; a student alerted of a round another process made must still
+    find the new partner when the page asks right away."""
+    users = await register_cohort(api, 2)
+    token = users[0]["access"]
+    status, body = await api.get("/v2/api/pairs/", token=token)
+    assert status == 200 and body["current_pair"] is None  # this process has seen no round yet
+    elsewhere = await Store.connect(mongo_url, store.db.name, prepare=False)
+    try:
+        other = RoundService(elsewhere, services.schedule, clock, matcher_pool, owner="server-b")
+        assert (await other.run_now())["pairs"] == 1
+    finally:
+        await elsewhere.close()
+    status, body = await api.get("/v2/api/pairs/", token=token)
+    assert status == 200, body
+    assert body["current_pair"]["partner"]["id"] == users[1]["user"]["id"]
 
 
 @pytest.mark.gen_test(timeout=60)

@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 from filesystems import tmpfs
-from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port
+from harness import SERVER, STOP_TIMEOUT, alive, clean_env, free_port, running
 
 from unimatch.config import build_parser
 from unimatch.store.embedded import EmbeddedMongo, answers_ping
@@ -135,13 +135,13 @@ def test_a_killed_server_takes_its_matcher_worker_and_resource_tracker_along(sta
         server.process.kill()  # SIGKILL: no chance to stop them itself
         server.process.wait()
         deadline = time.monotonic() + STOP_TIMEOUT
-        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        while any(running(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.1)
-        left = {pid: command for pid, command in children.items() if _running(pid)}
+        left = {pid: command for pid, command in children.items() if running(pid)}
         assert not left, f"outlived the killed server: {left}"
     finally:
         for pid in children:
-            if _running(pid):
+            if running(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -157,14 +157,6 @@ def _children(pid):
         if int(stat.rpartition(")")[2].split()[1]) == pid:
             found[int(entry.name)] = command
     return found
-
-
-def _running(pid):
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_dead_database_child_is_restarted_and_meanwhile_requests_get_503(start_embedded):

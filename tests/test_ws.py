@@ -7,6 +7,7 @@ import json
 import jwt
 import pytest
 from crashes import Stall
+from socket_frames import next_frame as _next
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -22,16 +23,6 @@ def ws_url(base_url, http_server, realtime):
 async def _connect(url, origin=None):
     headers = {"Origin": origin} if origin else {}
     return await websocket_connect(HTTPRequest(url, headers=headers))
-
-
-async def _next(conn, kind, timeout=5):
-    """The next frame of type ``kind``, skipping ticks and others."""
-    while True:
-        raw = await asyncio.wait_for(conn.read_message(), timeout)
-        assert raw is not None, f"socket closed ({conn.close_code}) waiting for {kind}"
-        frame = json.loads(raw)
-        if frame["type"] == kind:
-            return frame
 
 
 @pytest.mark.gen_test
@@ -238,6 +229,32 @@ async def test_a_round_finishing_late_is_still_announced(api, ws_url, realtime, 
     assert summary["round"] < late["round"]
     assert await realtime.alerts.poll() == 1
     assert (await _next(conn, "match"))["pairs"][0]["round"] == summary["round"]
+    conn.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_completion_written_after_a_later_one_is_still_announced(api, ws_url, realtime,
+                                                                         store):
+    """Two processes finishing rounds at once: the round that took its
+    completion number first can write it second. The watcher waits for the
+    missing number rather than passing it by."""
+    users = [await api.register(f"s{i}@example.com") for i in range(2)]
+    conn = await _connect(ws_url + "?token=" + users[0]["access"])
+    await _next(conn, "auth_ok")
+    await realtime.alerts.start()
+    # A round finishing elsewhere took this number; its write has not landed.
+    taken = await store.counters.next("rounds_finished")
+    overtaking = await realtime.rounds.run_now()
+    assert await realtime.alerts.poll() == 1
+    assert (await _next(conn, "match"))["pairs"][0]["round"] == overtaking["round"]
+    # Now it lands (written here by hand: the round itself is finished by
+    # this process, which takes a number of its own).
+    landing = await realtime.rounds.run_now()
+    await store.db["rounds"].update_one({"number": landing["round"]},
+                                        {"$set": {"finished_seq": taken}})
+    assert await realtime.alerts.poll() == 1
+    assert (await _next(conn, "match"))["pairs"][0]["round"] == landing["round"]
+    assert await realtime.alerts.poll() == 0, "each round is announced once"
     conn.close()
 
 

@@ -19,13 +19,22 @@ logger = logging.getLogger(__name__)
 # members, so about twice as many documents come back).
 LOOKUP_BATCH = 1000
 LOOKUPS_IN_FLIGHT = 2
+# A round takes its completion number a moment before its finishing write
+# lands, so with several processes a later number can show first. Polls
+# (one a second) a missing number is waited for before it is given up: a
+# round that lost its lease while finishing never uses the one it took.
+GAP_POLLS = 60
 
 
 class MatchAlerts:
     def __init__(self, store: Store, hub: Hub):
         self.store = store
         self.hub = hub
-        self.last_seen: int | None = None  # completion sequence, not round number
+        # Completion numbers, not round numbers: every one up to last_seen
+        # is announced (or given up); those past it announced already.
+        self.last_seen: int | None = None
+        self._announced: set[int] = set()
+        self._gap_polls = 0  # polls the number after last_seen has been missing
 
     async def start(self) -> None:
         """Remember the rounds finished before now: they are not news."""
@@ -33,14 +42,34 @@ class MatchAlerts:
 
     async def poll(self) -> int:
         """Alert connected users of every round finished since the last
-        poll; returns how many alerts were sent."""
+        poll; returns how many alerts were sent. Each round is announced
+        once, also when rounds finishing at once in other processes show
+        out of order."""
         if self.last_seen is None:
             await self.start()
         sent = 0
         for round_doc in await self.store.rounds.finished_after(self.last_seen or 0):
-            sent += await self._announce(round_doc["number"])
-            self.last_seen = round_doc["finished_seq"]
+            if round_doc["finished_seq"] not in self._announced:
+                sent += await self._announce(round_doc["number"])
+                self._announced.add(round_doc["finished_seq"])
+        self._move_past_announced()
         return sent
+
+    def _move_past_announced(self) -> None:
+        """Advance ``last_seen`` over the numbers announced in a row; one
+        missing below an announced one is waited for :data:`GAP_POLLS` polls."""
+        while self._announced:
+            following = (self.last_seen or 0) + 1
+            if following in self._announced:
+                self._announced.discard(following)
+            elif self._gap_polls < GAP_POLLS:
+                self._gap_polls += 1
+                return
+            else:
+                logger.warning("round completion %d never showed; no longer waiting for it",
+                               following)
+            self.last_seen = following
+            self._gap_polls = 0
 
     async def check(self) -> None:
         """The periodic entry point: log, never raise."""

@@ -49,6 +49,7 @@ class Config:
     refresh_lifetime: int = 7 * 24 * 3600
     bcrypt_rounds: int = 12
     hash_queue: int = 4
+    processes: int = 1  # 0: one per core
     telegram_bot_token: str | None = dataclasses.field(default=None, repr=False)
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     telegram_bot_username: str | None = None
@@ -64,6 +65,8 @@ class Config:
     web_client_url: str | None = None
     site_name: str = "UniMatch"
     reset_lifetime: int = 3 * 24 * 3600
+    # GET /metrics: open when None, else only with this bearer token.
+    metrics_token: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def v2_cookie_path(self) -> str:
@@ -131,6 +134,9 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cors-origins", default=env.get("CORS_ORIGINS", ""),
                        help="comma-separated browser origins allowed to call the API and "
                             "open sockets (env CORS_ORIGINS; '*' allows any)")
+    group.add_argument("--processes", type=int, default=1,
+                       help="server processes sharing the port and the store (0: one per core); "
+                            "the embedded database is started once, by the parent process")
     group.add_argument("--trust-proxy", action="store_true",
                        help="behind one reverse proxy: take the client address from the "
                             "last X-Forwarded-For entry (login throttling counts by address)")
@@ -182,6 +188,9 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     mail.add_argument("--site-name", default="UniMatch", help="the site's name in mail")
     mail.add_argument("--reset-lifetime", type=int, default=3 * 24 * 3600,
                       help="seconds a password reset link stays valid")
+    parser.add_argument_group(
+        "operators", "GET /healthz is open to anyone. GET /metrics is open unless env "
+                     "METRICS_TOKEN is set; then it answers only 'Authorization: Bearer <token>'.")
     tg.add_argument("--telegram-bot-username", default=env.get("TELEGRAM_BOT_USERNAME"),
                     help="bot username for the browser's Telegram Login Widget "
                          "(env TELEGRAM_BOT_USERNAME)")
@@ -206,13 +215,15 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         raise ValueError("--jwt-secret / JWT_SECRET must be at least 32 bytes (HS256)")
     if given.get("hash_queue", 0) < 0:
         raise ValueError("--hash-queue cannot be negative")
+    if given.get("processes", 1) < 0:
+        raise ValueError("--processes cannot be negative (0: one per core)")
     intervals = (given.get("tick_interval", 1.0), given.get("round_check_interval", 1.0))
     if min(intervals) <= 0:
         raise ValueError("intervals must be positive")
     plain = {name: given[name] for name in (
         "port", "address", "data_dir", "tick_interval", "round_check_interval",
         "access_lifetime", "refresh_lifetime", "trust_proxy", "refresh_grace",
-        "cookie_samesite", "hash_queue") if name in given}
+        "cookie_samesite", "hash_queue", "processes") if name in given}
     if given.get("cookie_samesite") == "None" and given.get("insecure_cookies"):
         raise ValueError("--cookie-samesite None needs Secure cookies (drop --insecure-cookies)")
     mail = _mail_settings(given, defaults)
@@ -231,6 +242,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         log_level=given.get("log_level", defaults.log_level).upper(),
         v2_prefix=_prefix(given.get("v2_prefix", defaults.v2_prefix)),
         secure_cookies=not given.get("insecure_cookies", False),
+        metrics_token=env.get("METRICS_TOKEN") or None,
         **mail,
     )
 

@@ -18,6 +18,7 @@ import uuid
 
 from unimatch.clock import Clock
 from unimatch.errors import StoreUnavailable
+from unimatch.metrics import Channel, Metrics
 from unimatch.store.outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,17 @@ class OutboxSender:
     :meth:`_send` (answering ``"sent"``, ``"dropped"`` or ``"stop"``: end
     this batch); they may get ready for a batch in :meth:`_begin`, put a
     message off in :meth:`_may_send`, tidy up after a batch in
-    :meth:`_end_batch` and let go of the service in :meth:`_shutdown`."""
+    :meth:`_end_batch` and let go of the service in :meth:`_shutdown`.
+    ``channel`` names the outbox in ``metrics``, which count failures."""
 
-    def __init__(self, outbox: Outbox, clock: Clock, service: str):
+    channel: Channel
+
+    def __init__(self, outbox: Outbox, clock: Clock, service: str,
+                 metrics: Metrics | None = None):
         self.outbox = outbox
         self.clock = clock
         self.service = service
+        self.metrics = metrics if metrics is not None else Metrics()
         self.reachability = Reachability(service)
         self._stopping = False
         # One delivery at a time: close() must wait for the message in hand
@@ -159,6 +165,7 @@ class OutboxSender:
         """The service will never take ``message``: drop it, with a log
         line; returns ``"dropped"``."""
         await self.outbox.drop(message["_id"], str(error), self.clock.timestamp())
+        self.metrics.delivery_failed(self.channel, "refused")
         logger.warning("%s refused message %s for good: %s", self.service, message["_id"], error)
         return "dropped"
 
@@ -169,12 +176,14 @@ class OutboxSender:
         attempts = message.get("attempts", 0) + 1
         if attempts >= MAX_ATTEMPTS:
             await self.outbox.drop(message["_id"], f"gave up: {error}", self.clock.timestamp())
+            self.metrics.delivery_failed(self.channel, "gave_up")
             logger.error("giving up on %s message %s after %d attempts: %s",
                          self.service, message["_id"], attempts, error)
             return "dropped"
         backoff = min(MAX_BACKOFF, 2.0 ** attempts) * random.uniform(0.8, 1.2)
         await self.outbox.retry_later(message["_id"], self.clock.timestamp() + backoff,
                                       str(error))
+        self.metrics.delivery_failed(self.channel, "retried")
         logger.warning("sending %s message %s failed (%s); retry in %.0f s",
                        self.service, message["_id"], error, backoff)
         return "stop"
@@ -183,9 +192,15 @@ class OutboxSender:
         """The service could not be reached: this message and every other
         wait for the backoff (the outage is logged once). Never drops."""
         now = self.clock.timestamp()
-        backoff = self.reachability.failed(now, error)
+        backoff = self.unreachable(now, error)
         await self.outbox.retry_later(message["_id"], now + backoff, str(error))
         return "stop"
+
+    def unreachable(self, now: float, error: Exception) -> float:
+        """The service could not be reached: counted, and the seconds until
+        the next try."""
+        self.metrics.delivery_failed(self.channel, "unreachable")
+        return self.reachability.failed(now, error)
 
     def _may_try(self, now: float) -> bool:
         return self.reachability.may_try(now)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from unimatch.clock import Clock
 from unimatch.matcher import match
+from unimatch.metrics import Metrics
 from unimatch.schedule import Schedule, format_local
 from unimatch.store import Store
 from unimatch.telegram.notices import RoundNotices
@@ -49,7 +50,7 @@ class RoundService:
                  executor: concurrent.futures.Executor | None = None, *,
                  notices: RoundNotices | None = None, owner: str | None = None,
                  lease: float = LEASE, renew_every: float = RENEW_EVERY,
-                 checkpoint: Checkpoint = _no_checkpoint):
+                 checkpoint: Checkpoint = _no_checkpoint, metrics: Metrics | None = None):
         self.store = store
         self.schedule = schedule
         self.clock = clock
@@ -59,6 +60,7 @@ class RoundService:
         self.lease = lease
         self.renew_every = renew_every
         self._checkpoint = checkpoint
+        self.metrics = metrics if metrics is not None else Metrics()
         # Rounds running here, each with the task renewing its lease (a
         # manual round may run beside a scheduled one).
         self._running: dict[str, asyncio.Future] = {}
@@ -133,9 +135,14 @@ class RoundService:
         logger.info("round %d (%s) claimed by %s, attempt %d", round_doc["number"], slot,
                     self.owner, round_doc.get("attempts", 1))
         keeper = self._running[slot] = asyncio.ensure_future(self._keep_lease(slot))
+        started = asyncio.get_running_loop().time()
         try:
             await self._checkpoint(CLAIMED, round_doc["number"])
-            return await self._run(slot, slot_time, round_doc)
+            summary = await self._run(slot, slot_time, round_doc)
+            if summary is not None:
+                self.metrics.round_made(asyncio.get_running_loop().time() - started,
+                                        summary["participants"], summary["groups"])
+            return summary
         finally:
             del self._running[slot]
             keeper.cancel()

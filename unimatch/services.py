@@ -10,6 +10,7 @@ from unimatch.auth.tokens import TokenService
 from unimatch.clock import Clock
 from unimatch.config import Config
 from unimatch.mail.queue import MailQueue
+from unimatch.metrics import Metrics
 from unimatch.origins import Origins
 from unimatch.rounds import RoundService
 from unimatch.schedule import Schedule
@@ -57,3 +58,4 @@ class Services:
     inflight: InFlight
     reset: PasswordReset
     mail: MailQueue | None  # None: this server sends no mail
+    metrics: Metrics

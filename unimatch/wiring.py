@@ -13,6 +13,8 @@ import logging
 import os
 from urllib.parse import urlsplit, urlunsplit
 
+from prometheus_client import CollectorRegistry
+
 from unimatch.alerts import MatchAlerts
 from unimatch.auth.passwords import PasswordHasher, hashing_workers, start_hashing_thread
 from unimatch.auth.reset import PasswordReset, ResetTokens
@@ -26,6 +28,8 @@ from unimatch.jobs import CachedState, Every, ExpiredPurge, PeriodicJobs
 from unimatch.mail.queue import MailQueue
 from unimatch.mail.sender import MailSender
 from unimatch.mail.smtp import SmtpConnection
+from unimatch.metrics import Metrics
+from unimatch.monitoring import LoopMonitor
 from unimatch.origins import Origins, is_loopback_host
 from unimatch.rounds import RoundService
 from unimatch.services import InFlight, Services
@@ -112,8 +116,9 @@ def build_services(config: Config, store: Store, clock: Clock,
     """Everything a handler may use. ``matcher`` runs the matcher (the
     server's process pool; None: a thread of the loop's default executor)."""
     secret = config.jwt_secret or load_or_create_secret(config.data_dir)
-    rounds = build_rounds(config, store, clock, matcher)
-    hasher = build_hasher(config)
+    metrics = build_metrics()
+    rounds = build_rounds(config, store, clock, matcher, metrics)
+    hasher = build_hasher(config, metrics)
     mail = MailQueue(store, clock) if config.mail_sender() else None
     # The reset links' key is derived from the secret; the secret itself
     # goes to the token service alone.
@@ -132,17 +137,26 @@ def build_services(config: Config, store: Store, clock: Clock,
         reset=PasswordReset(store, clock, hasher, reset_tokens, mail,
                             web_client_url=config.web_client_url, trusted=config.cors_origins),
         mail=mail,
+        metrics=metrics,
     )
 
 
-def build_hasher(config: Config) -> PasswordHasher:
+def build_metrics() -> Metrics:
+    """The service's series in a registry of their own (shared through
+    PROMETHEUS_MULTIPROC_DIR's files when the parent of several worker
+    processes set it)."""
+    return Metrics(CollectorRegistry())
+
+
+def build_hasher(config: Config, metrics: Metrics | None = None) -> PasswordHasher:
     """bcrypt on threads of its own, one per core but one (the event loop's),
     running at a lower priority, with room for ``config.hash_queue`` hashes
     waiting for them."""
     workers = hashing_workers(_cpus())
     pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="bcrypt",
                                                  initializer=start_hashing_thread)
-    return PasswordHasher(config.bcrypt_rounds, pool, capacity=workers + config.hash_queue)
+    return PasswordHasher(config.bcrypt_rounds, pool, capacity=workers + config.hash_queue,
+                          metrics=metrics)
 
 
 def _cpus() -> int:
@@ -153,10 +167,11 @@ def _cpus() -> int:
 
 
 def build_rounds(config: Config, store: Store, clock: Clock,
-                 matcher: concurrent.futures.Executor | None = None) -> RoundService:
+                 matcher: concurrent.futures.Executor | None = None,
+                 metrics: Metrics | None = None) -> RoundService:
     """The round runner, queueing Telegram notices when ``telegram.notices`` says so."""
     return RoundService(store, config.schedule(), clock, matcher,
-                        notices=round_notices(config, store, clock))
+                        notices=round_notices(config, store, clock), metrics=metrics)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +189,7 @@ class Realtime:
     jobs: PeriodicJobs
     cached: CachedState
     collector: Collector
+    monitor: LoopMonitor
 
     async def start(self) -> None:
         """Start the jobs; the bot's job starts it polling once this
@@ -182,8 +198,10 @@ class Realtime:
         await self.cached.check()  # loaded before the first request needs it
         self.collector.start()  # after startup: what it built is frozen
         self.jobs.start()
+        self.monitor.start()
 
     async def stop(self) -> None:
+        self.monitor.stop()
         self.jobs.stop()
         await self.rounds.release()
         self.hub.close_all()
@@ -200,13 +218,15 @@ class Realtime:
 def build_realtime(config: Config, services: Services) -> Realtime:
     """Wire the realtime parts. Telegram delivery runs when rounds queue
     notices (``telegram.notices`` decides)."""
-    hub = Hub()
-    ticker = Ticker(hub, services.schedule, services.clock)
+    metrics = services.metrics
+    hub = Hub(metrics)
+    ticker = Ticker(hub, services.schedule, services.clock, metrics, config.tick_interval)
     alerts = MatchAlerts(services.store, hub)
     notifier = bot = None
     if services.rounds.notices is not None and config.telegram_bot_token:
         notifier = TelegramNotifier(services.store, services.clock,
-                                    make_bot(config.telegram_bot_token, config.telegram_api_url))
+                                    make_bot(config.telegram_bot_token, config.telegram_api_url),
+                                    metrics=metrics)
         bot = build_bot(config, services, notifier)
     else:
         logger.info("Telegram notifications and bot off: TELEGRAM_BOT_TOKEN is not set")
@@ -227,7 +247,8 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
                     notifier=notifier, bot=bot, mail_sender=mail_sender,
-                    jobs=PeriodicJobs(schedule), cached=cached, collector=collector)
+                    jobs=PeriodicJobs(schedule), cached=cached, collector=collector,
+                    monitor=LoopMonitor(metrics))
 
 
 def build_bot(config: Config, services: Services, notifier: TelegramNotifier) -> TelegramBot:
@@ -251,7 +272,8 @@ def build_mail_sender(config: Config, services: Services) -> MailSender | None:
         logger.warning("the SMTP password crosses the network in clear text: use "
                        "smtp+starttls:// or smtps://")
     return MailSender(services.store, services.clock, SmtpConnection(server), sender=sender,
-                      site_name=config.site_name, tokens=services.reset.tokens)
+                      site_name=config.site_name, tokens=services.reset.tokens,
+                      metrics=services.metrics)
 
 
 def _redact(url: str) -> str:

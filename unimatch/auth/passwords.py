@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import bcrypt
 
 from unimatch.errors import HashingBusy
+from unimatch.metrics import Metrics
 
 T = TypeVar("T")
 
@@ -39,10 +40,11 @@ class PasswordHasher:
     and the store to everyone else."""
 
     def __init__(self, rounds: int = 12, executor: concurrent.futures.Executor | None = None,
-                 capacity: int | None = None):
+                 capacity: int | None = None, metrics: Metrics | None = None):
         self.rounds = rounds
         self._executor = executor
         self.capacity = capacity
+        self.metrics = metrics if metrics is not None else Metrics()
         self.in_hand = 0  # hashes running or waiting for a worker
         # Checked against when the email is unknown, so a wrong email costs
         # the same time as a wrong password and does not reveal accounts.
@@ -53,6 +55,7 @@ class PasswordHasher:
         """Raise :class:`HashingBusy` now if a hash would be refused: lets
         a login give up before it spends store round trips."""
         if self.capacity is not None and self.in_hand >= self.capacity:
+            self.metrics.hash_shed()
             raise HashingBusy()
 
     async def hash(self, password: str) -> str:
@@ -72,10 +75,12 @@ class PasswordHasher:
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         self.refuse_when_full()
         self.in_hand += 1
+        self.metrics.hashes_in_hand(self.in_hand)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         finally:
             self.in_hand -= 1
+            self.metrics.hashes_in_hand(self.in_hand)
 
 
 def hashing_workers(cpus: int) -> int:

@@ -16,10 +16,12 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     values of :data:`SECRET_PARAMETERS` left out. Levels as Tornado's, but
     a 503 is a WARNING: the service answered it on purpose (a part not
     configured, the database restarting), and whatever caused it is logged
-    on its own at its own level; only an unexpected 5xx is an ERROR."""
+    on its own at its own level; only an unexpected 5xx is an ERROR.
+    A handler with ``quiet_access_log`` (health checks and scrapes, every
+    few seconds) logs its successes at DEBUG, so they do not bury the rest."""
     status = handler.get_status()
     if status < 400:
-        log = access_log.info
+        log = access_log.debug if getattr(handler, "quiet_access_log", False) else access_log.info
     elif status < 500 or status == 503:
         log = access_log.warning
     else:

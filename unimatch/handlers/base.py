@@ -73,10 +73,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     auth_required = False
 
-    def initialize(self, services: Services, v2: bool = False) -> None:
-        """``v2``: the handler answers a v2 path (its few rules of its own)."""
+    def initialize(self, services: Services, v2: bool = False, route: str = "unmatched") -> None:
+        """``v2``: the handler answers a v2 path (its few rules of its own).
+        ``route``: the path pattern it serves, its requests' label in the
+        metrics (never the path itself: one series per route, not per id)."""
         self.services = services
         self.v2 = v2
+        self.route = route
         self._body = bytearray()
         self._body_overflow = False
         self._before_body = True  # until prepare() has let the request through

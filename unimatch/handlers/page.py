@@ -21,10 +21,13 @@ from unimatch.handlers.base import BaseHandler, write_json_error
 # point, so a browser never mixes a fresh entry module with a stale cached
 # api.js after an upgrade. A module missing here still loads, but by its
 # bare URL, without that guarantee and without the preload.
-MODULES = ("api.js", "connection-status.js", "countdown.js", "dashboard.js", "date-field.js",
-           "format.js", "forms.js", "landing.js", "match-board.js", "matches.js",
-           "password-reset.js", "pause.js", "server-messages.js", "socket.js", "telegram.js",
-           "telegram-nick.js")
+MODULES = ("api.js", "blocks.js", "connection-status.js", "countdown.js", "dashboard.js",
+           "date-field.js", "feedback.js", "format.js", "forms.js", "landing.js", "match-board.js",
+           "matches.js", "password-reset.js", "pause.js", "server-messages.js", "socket.js",
+           "telegram.js", "telegram-nick.js")
+# The staff's stats page (stats.html): its entry point and what that imports.
+STATS_MODULES = ("api.js", "date-field.js", "format.js", "server-messages.js", "stats-chart.js",
+                 "stats-table.js", "telegram-nick.js")
 
 TELEGRAM_WIDGET = "https://telegram.org"  # the Login Widget's script
 TELEGRAM_OAUTH = "https://oauth.telegram.org"  # the frame it puts on the page
@@ -46,21 +49,38 @@ class PageHandler(BaseHandler):
     element, the import map, is allowed by its hash in the
     Content-Security-Policy."""
 
+    template = "index.html"
+    modules: tuple[str, ...] = MODULES
+    login_widget = True  # embedded when a bot is configured
+
     def get(self) -> None:
         importmap = tornado.escape.json_encode(
             {"imports": {self.static_url(name, include_version=False): self.static_url(name)
-                         for name in MODULES}})
+                         for name in self.modules}})
         bot_username = self.services.config.telegram_bot_username or ""
         self.set_header("Cache-Control", "no-cache")
-        self.set_header("Content-Security-Policy", _policy(importmap, telegram=bool(bot_username)))
+        self.set_header("Content-Security-Policy",
+                        _policy(importmap, telegram=bool(bot_username) and self.login_widget))
         self.set_header("X-Content-Type-Options", "nosniff")
         # Telegram's login frame checks the Referer against the bot's domain,
         # so other sites get our origin (never a path); that is all they get.
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         # The page speaks v2 wherever the server serves it (--v2-prefix).
         v2_base = "/" + self.services.config.v2_prefix
-        self.render("index.html", bot_username=bot_username, v2_base=v2_base, importmap=importmap,
-                    modules=MODULES)
+        self.render(self.template, bot_username=bot_username, v2_base=v2_base,
+                    importmap=importmap, modules=self.modules)
+
+
+class StatsPageHandler(PageHandler):
+    """``templates/stats.html`` at ``/stats/``: the organisers' figures per
+    round (``admin-api/stats/``), as a table and a chart the page draws
+    itself. The page is the same for everyone and holds no figures: the
+    API decides who sees them (staff), and the page says so politely to
+    anyone else. It has no Login Widget, so Telegram is never allowed in."""
+
+    template = "stats.html"
+    modules = STATS_MODULES
+    login_widget = False
 
 
 class ApiReferenceHandler(BaseHandler):
@@ -147,6 +167,8 @@ def _policy(importmap: str | None, telegram: bool = False) -> str:
 
 class StaticHandler(tornado.web.StaticFileHandler):
     """Static files; their errors are the contract's JSON like every other answer."""
+
+    route = "/static/"  # the requests' label in the metrics
 
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")

@@ -20,6 +20,7 @@ from unimatch.delivery import OutboxSender
 from unimatch.mail.messages import announcement, ascii_address, is_placeholder, reset_mail
 from unimatch.mail.queue import ANNOUNCEMENT, RESET
 from unimatch.mail.smtp import Deferred, Refused, SmtpConnection, Unreachable
+from unimatch.metrics import Metrics
 from unimatch.store import Store
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,11 @@ class MailSender(OutboxSender):
     """``sender``: the From address (also the envelope's); ``site_name``
     signs the mail; ``tokens`` make reset links."""
 
+    channel = "mail"
+
     def __init__(self, store: Store, clock: Clock, connection: SmtpConnection, *,
-                 sender: str, site_name: str, tokens: ResetTokens):
-        super().__init__(store.mail, clock, "mail server")
+                 sender: str, site_name: str, tokens: ResetTokens, metrics: Metrics | None = None):
+        super().__init__(store.mail, clock, "mail server", metrics)
         self.store = store
         self.connection = connection
         self.sender = sender

@@ -209,4 +209,12 @@ export const api = {
   /** A one-time code for linking through the bot instead:
    *  {code, url: the bot's t.me deep link, expires_at: "YYYY-MM-DD HH:MM:SS"}. */
   telegramLinkCode: () => authed("POST", v2("api/tg-link-code/")),
+  /** "Did you meet?" about one pair: {met, rating?}; answers the pairs item. */
+  answerFeedback: (pairId, answer) => authed("POST", v2(`api/pairs/${pairId}/feedback/`), answer),
+  /** The people the user asked never to be paired with again. */
+  blocks: () => authed("GET", v2("api/blocks/")),
+  block: (userId) => authed("POST", v2("api/blocks/"), { user: userId }),
+  unblock: (userId) => authed("DELETE", v2(`api/blocks/${userId}/`)),
+  /** Staff only (403 for anyone else): per-round figures, latest first. */
+  stats: () => authed("GET", v2("admin-api/stats/")),
 };

@@ -1,5 +1,5 @@
 // The dashboard, after log-in: the user's match and history (match-board.js),
-// the profile, participation (with the pause, pause.js) and hobby forms,
+// the block list (blocks.js), the profile, participation (with the pause, pause.js) and hobby forms,
 // Telegram, and the log-out button in the header.
 
 import { api, SessionEnded } from "./api.js";
@@ -20,13 +20,15 @@ export class Dashboard {
   /**
    * @param {object} options
    * @param {import("./match-board.js").MatchBoard} options.matches  the match and history sections
+   * @param {import("./blocks.js").BlockList} options.blocks  the block list section
    * @param {string} options.botUsername  the Telegram bot's name, empty when the server has none
    * @param {() => void} options.onLoggedOut  the user logged out (the tokens are gone)
    */
-  constructor({ matches, botUsername, onLoggedOut }) {
+  constructor({ matches, blocks, botUsername, onLoggedOut }) {
     /** The logged-in user as the server last sent it; null before that. */
     this.user = null;
     this.matches = matches;
+    this.blocks = blocks;
     this.view = $("#view-dashboard");
     this.account = $("#account");
     this.accountName = $("#account-name");
@@ -60,10 +62,12 @@ export class Dashboard {
     this.view.hidden = false;
     this.account.hidden = false;
     try {
-      const [me, total, pairs] = await Promise.all([api.me(), api.hobbyTotal(), api.pairs()]);
+      const [me, total, pairs, blocked] = await Promise.all(
+        [api.me(), api.hobbyTotal(), api.pairs(), api.blocks()]);
       this.showUser(me);
       renderHobbyChoices(this.hobbiesForm.querySelector('[data-role="hobby-choices"]'),
         total.all_tags, total.user_tags.map((h) => h.id), "my-hobby");
+      this.blocks.show(blocked); // before the history, which offers blocks
       this.matches.load(pairs);
     } catch (error) {
       if (error instanceof SessionEnded) return; // the session-end handler took over
@@ -78,6 +82,7 @@ export class Dashboard {
   leave() {
     this.user = null;
     this.matches.clear();
+    this.blocks.clear();
     this.view.hidden = true;
     this.account.hidden = true;
     this.pageError.hidden = true;

@@ -5,15 +5,17 @@
 // other client teams.
 //
 // Two views share the page: the landing view (log in / register / reset
-// the password, landing.js) and the dashboard (match, history, profile,
-// hobbies, Telegram, dashboard.js). The countdown is on both. A mailed
+// the password, landing.js) and the dashboard (match with "did you meet?",
+// history, block list, profile, hobbies, Telegram, dashboard.js). The countdown is on both. A mailed
 // reset link (/password-reset/<uid>/<token>) opens the page on the
 // new-password form.
 
 import { api, onSessionEnded, refreshTokens, tokens, useV2Base } from "./api.js";
+import { BlockList } from "./blocks.js";
 import { ConnectionStatus } from "./connection-status.js";
 import { Countdown } from "./countdown.js";
 import { Dashboard } from "./dashboard.js";
+import { FeedbackControl } from "./feedback.js";
 import { Landing } from "./landing.js";
 import { MatchBoard } from "./match-board.js";
 import { resetLinkFromPath } from "./password-reset.js";
@@ -23,7 +25,14 @@ useV2Base(document.body.dataset.v2Base || "/v2/");
 
 const countdown = new Countdown(document.querySelector("#countdown"));
 const connection = new ConnectionStatus(document.querySelector("#connection"));
-const matches = new MatchBoard();
+const blocks = new BlockList(document.querySelector("#blocks-section"),
+  document.querySelector("#history"));
+const feedback = new FeedbackControl();
+// "Did you meet?" on the current pair, "don't match me again" in the history.
+const matches = new MatchBoard({
+  current: (card, pair) => feedback.decorateCard(card, pair),
+  history: (item, pair) => blocks.decorateHistory(item, pair),
+});
 
 const socket = new LiveSocket({
   getToken: () => tokens.access,
@@ -49,6 +58,7 @@ const landing = new Landing({
 
 const dashboard = new Dashboard({
   matches,
+  blocks,
   botUsername: document.body.dataset.botUsername || "",
   onLoggedOut: () => {
     showLanding({ focus: true });

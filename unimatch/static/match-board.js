@@ -13,8 +13,12 @@ const PAGE_TITLE = "UniMatch — знакомства по интересам";
 const REFETCH_SPREAD = 3000;
 
 export class MatchBoard {
-  /** Works on #current-match, #history, #history-empty and #match-announcer. */
-  constructor() {
+  /** Works on #current-match, #history, #history-empty and #match-announcer.
+   *  @param {{current: (card: HTMLElement, pair: object) => void,
+   *           history: (item: HTMLElement, pair: object) => void}} decorate
+   *    what is added to each current card and history item (renderPairs) */
+  constructor(decorate) {
+    this.decorate = decorate;
     this.el = {
       currentEl: document.querySelector("#current-match"),
       historyEl: document.querySelector("#history"),
@@ -53,7 +57,7 @@ export class MatchBoard {
   load(pairs) {
     this.pairs = mergePairs(this.pairs, pairs);
     this.loaded = true;
-    renderPairs(this.el, this.pairs, this.newIds);
+    renderPairs(this.el, this.pairs, this.newIds, this.decorate);
   }
 
   /** New pairs arrived (alert or reload): show them at once, highlighted. */
@@ -62,7 +66,7 @@ export class MatchBoard {
     const fresh = pairs.filter((p) => !known.has(p.id));
     this.pairs = mergePairs(this.pairs, pairs);
     for (const pair of fresh) this.newIds.add(pair.id);
-    renderPairs(this.el, this.pairs, this.newIds);
+    renderPairs(this.el, this.pairs, this.newIds, this.decorate);
     if (fresh.length) {
       const names = fresh.map((p) => personName(p.partner)).join(" и ");
       this.announcer.textContent = `Новая пара! Знакомьтесь: ${names}.`;

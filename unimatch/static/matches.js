@@ -4,7 +4,9 @@
 // REST's partner also has `tg_link` (alerts lack it: match-board.js fetches it).
 //
 // The current match is every entry of the newest round (a trio gives two
-// entries, one per partner); the history is the rest.
+// entries, one per partner); the history is the rest. What a person can do
+// about a pair ("did you meet?", feedback.js; "don't match me again",
+// blocks.js) is added by the board's `decorate` hooks after each render.
 
 import { formatDay, personName } from "./format.js";
 import { telegramUrl } from "./telegram-nick.js";
@@ -81,6 +83,7 @@ function historyItem(pair, isNew) {
   const item = document.createElement("li");
   item.className = "history-item" + (isNew ? " is-new" : "");
   item.dataset.pairId = String(pair.id);
+  item.dataset.partnerId = String(pair.partner.id);
   const date = document.createElement("time");
   date.dateTime = pair.created_at;
   date.textContent = formatDay(pair.created_at);
@@ -88,17 +91,30 @@ function historyItem(pair, isNew) {
   return item;
 }
 
+const NO_HOOKS = { current: () => {}, history: () => {} };
+
 /** Render the current match into `currentEl` and the rest into
- *  `historyEl` (an <ol>); pairs whose ids are in `newIds` are highlighted. */
-export function renderPairs({ currentEl, historyEl, historyEmptyEl }, pairs, newIds = new Set()) {
+ *  `historyEl` (an <ol>); pairs whose ids are in `newIds` are highlighted.
+ *  `decorate.current(card, pair)` and `decorate.history(item, pair)` may
+ *  add to each element once it is built. */
+export function renderPairs({ currentEl, historyEl, historyEmptyEl }, pairs, newIds = new Set(),
+  decorate = NO_HOOKS) {
   const { current, history } = splitCurrent(pairs);
   if (current.length === 0) {
     currentEl.replaceChildren(text("p", "empty",
       "Пары пока нет. Она появится здесь сама в момент раунда — страницу обновлять не нужно."));
   } else {
-    currentEl.replaceChildren(...current.map((p) => matchCard(p, newIds.has(p.id))));
+    currentEl.replaceChildren(...current.map((p) => {
+      const card = matchCard(p, newIds.has(p.id));
+      decorate.current(card, p);
+      return card;
+    }));
   }
-  historyEl.replaceChildren(...history.map((p) => historyItem(p, newIds.has(p.id))));
+  historyEl.replaceChildren(...history.map((p) => {
+    const item = historyItem(p, newIds.has(p.id));
+    decorate.history(item, p);
+    return item;
+  }));
   historyEl.hidden = history.length === 0;
   historyEmptyEl.hidden = history.length !== 0;
 }

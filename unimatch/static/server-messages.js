@@ -48,6 +48,13 @@ const EXACT = {
     "Этот Telegram уже привязан к другому аккаунту UniMatch.",
   "Telegram login is not configured on this server": "Вход через Telegram не настроен на сервере.",
   "No Telegram bot is configured on this server.": "Бот Telegram на этом сервере не настроен.",
+  "You can only block someone you have been paired with.":
+    "Не подбирать можно только тех, с кем вы уже были в паре.",
+  "You cannot block yourself.": "Себя не подбирают в пару и так.",
+  "Answers about this pair closed when its round turned four weeks old.":
+    "Ответы об этой паре больше не принимаются: раунду уже четыре недели.",
+  "Not found.": "Не найдено — обновите страницу.",
+  "You do not have permission to perform this action.": "У вашего аккаунта нет доступа к этому.",
   "Date must be between today and one year from today.":
     "Пауза должна кончаться не раньше сегодняшнего дня и не позже чем через год.",
 };

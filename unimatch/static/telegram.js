@@ -5,10 +5,11 @@
 // `POST /users/api/tg-auth/` with our Bearer token, and the server links
 // that Telegram account to whoever the token says we are.
 //
-// Where telegram.org cannot be reached (some networks, some blockers) the
-// widget never appears. The card then says so and offers the bot's deep
-// link instead: `POST v2 api/tg-link-code/` gives a one-time t.me link
-// that links the chat when the user presses "Start" in Telegram.
+// Beside the widget the card offers the bot's deep link, which needs only
+// the Telegram app: `POST v2 api/tg-link-code/` gives a one-time t.me link
+// that links the chat when the user presses "Start" in Telegram. Where
+// telegram.org cannot be reached (some networks, some blockers) the widget
+// never appears; the card then also says why.
 
 import { api } from "./api.js";
 import { busy } from "./forms.js";
@@ -41,6 +42,11 @@ export class TelegramLink {
       .addEventListener("click", (event) => this.offerDeepLink(event.currentTarget));
     this.section.querySelector('[data-action="tg-check"]')
       .addEventListener("click", () => this.checkLinked());
+    // Back from the Telegram app: the card catches up by itself.
+    window.addEventListener("focus", () => this.checkQuietly());
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) this.checkQuietly();
+    });
   }
 
   part(role) {
@@ -91,10 +97,12 @@ export class TelegramLink {
     this.part("tg-widget").append(script);
   }
 
-  /** @private The deep link is offered while the widget has failed and
-   *  Telegram is not linked. */
+  /** @private The deep link is offered while a bot is configured and
+   *  Telegram is not linked; why the widget is missing, once it failed. */
   showDeepLinkOffer() {
-    this.part("tg-deep-link").hidden = !(this.widgetFailed && !this.linked);
+    this.part("tg-deep-link").hidden = !(this.botUsername && !this.linked);
+    this.part("tg-unreachable").hidden = !this.widgetFailed;
+    this.part("tg-bot-offer").hidden = this.widgetFailed;
   }
 
   /** @private Ask for a one-time code and show the bot's link with it. A
@@ -120,6 +128,18 @@ export class TelegramLink {
       + ` Не открывается — отправьте боту команду /start ${answer.code}`;
     this.part("tg-link").hidden = false;
     link.focus();
+  }
+
+  /** @private While a deep link is out and not yet used: whether it has
+   *  been, without a word unless it was. */
+  async checkQuietly() {
+    if (this.linked || this.part("tg-link").hidden) return;
+    try {
+      await this.onLinked();
+    } catch {
+      return; // the next return to the page, or the check button, tries again
+    }
+    if (this.linked) this.part("tg-message").textContent = "Готово: Telegram привязан.";
   }
 
   /** @private After the bot: ask whether the account is linked now. */

@@ -79,6 +79,14 @@ class Store:
             raise
         return store
 
+    async def ping(self) -> None:
+        """One round trip that touches no data; :class:`StoreUnavailable`
+        when the server cannot be reached (health checks)."""
+        try:
+            await self.db.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
     async def ensure_indexes(self) -> None:
         await self.users.ensure_indexes()
         await self.hobbies.ensure_indexes()
@@ -92,6 +100,15 @@ class Store:
         await self.blocks.ensure_indexes()
         await self.feedback.ensure_indexes()
         await self.link_codes.ensure_indexes()
+
+    async def is_ferretdb(self) -> bool:
+        """Whether the server is FerretDB, whose updates are not atomic
+        (README, Known limits)."""
+        try:
+            info = await self.db.client.admin.command("buildInfo")
+        except PyMongoError as exc:
+            raise StoreUnavailable(f"the database does not answer: {exc}") from exc
+        return "ferretdbVersion" in info
 
     async def purge_expired(self, now: float) -> int:
         """Delete every record whose use ended before ``now`` (epoch s):

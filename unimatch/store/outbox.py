@@ -118,6 +118,11 @@ class Outbox:
                 removed += (await self._contents.delete_one({"_id": content["_id"]})).deleted_count
         return removed
 
+    async def waiting(self) -> int:
+        """How many messages are still to be sent (pending or in hand),
+        counted through the ``state`` index."""
+        return await self._col.count_documents({"state": {"$in": [PENDING, SENDING]}})
+
     async def counts(self) -> dict[str, int]:
         """How many messages are in each state."""
         return {state: await self._col.count_documents({"state": state})

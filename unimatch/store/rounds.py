@@ -137,10 +137,15 @@ class Rounds:
         pairs), or None before any."""
         return (await self._read_latest())[1]
 
-    async def current_number(self) -> int | None:
+    async def current_number(self, seen: int | None = None) -> int | None:
         """:meth:`latest_number` as this process last saw it (see the
-        class): no round trip but the first."""
-        if self._latest is None:
+        class): no round trip but the first. ``seen`` is a round number the
+        caller has met (a user's newest pair): above the copy, a round may
+        have finished elsewhere within the last second, so it is read again
+        rather than show that user no current pair."""
+        stale = seen is not None and self._latest is not None and (
+            self._latest[1] is None or seen > self._latest[1])
+        if self._latest is None or stale:
             await self.refresh()
         return self._latest[1] if self._latest is not None else None
 

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from unimatch.clock import Clock
 from unimatch.delivery import CLAIM_LEASE, OutboxSender
+from unimatch.metrics import Metrics
 from unimatch.store import Store
 from unimatch.telegram import reminders
 
@@ -32,9 +33,11 @@ def make_bot(token: str, api_url: str) -> telegram.Bot:
 
 
 class TelegramNotifier(OutboxSender):
+    channel = "telegram"
+
     def __init__(self, store: Store, clock: Clock, bot: telegram.Bot, *, rate: float = 25.0,
-                 per_chat_interval: float = 1.0):
-        super().__init__(store.outbox, clock, "Telegram")
+                 per_chat_interval: float = 1.0, metrics: Metrics | None = None):
+        super().__init__(store.outbox, clock, "Telegram", metrics)
         self.store = store
         self.bot = bot
         self.min_gap = 1.0 / rate
@@ -59,7 +62,7 @@ class TelegramNotifier(OutboxSender):
             try:
                 await self.bot.initialize()
             except TelegramError as exc:
-                self.reachability.failed(self.clock.timestamp(), exc)
+                self.unreachable(self.clock.timestamp(), exc)
                 return False
             self.reachability.succeeded()
             self._ready = True

@@ -23,6 +23,8 @@ MAX_MESSAGE = 64 * 1024
 
 
 class SocketHandler(tornado.websocket.WebSocketHandler):
+    route = "/ws/"  # the requests' label in the metrics
+
     def initialize(self, services: Services, hub: Hub, ticker: Ticker) -> None:
         self.services = services
         self.hub = hub

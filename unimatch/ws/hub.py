@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from tornado.websocket import WebSocketClosedError, WebSocketHandler, WebSocketProtocol13
 
+from unimatch.metrics import Metrics
 from unimatch.ws.frames import Frame, direct_connection, send, unsent
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ class _Slice:
 
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics if metrics is not None else Metrics()
         self._sockets: dict[WebSocketHandler, _SocketState] = {}
         self._by_user: dict[int, set[WebSocketHandler]] = {}
         self._closing = False
@@ -68,6 +70,7 @@ class Hub:
         if self._closing:
             return False
         self._sockets[socket] = _SocketState(direct_connection(socket))
+        self.metrics.sockets_open(len(self._sockets))
         return True
 
     def identify(self, socket: WebSocketHandler, user_id: int) -> None:
@@ -84,6 +87,7 @@ class Hub:
         if state is not None:
             self.closed += 1
             self._forget_user(socket, state)
+            self.metrics.sockets_open(len(self._sockets))
 
     def user_ids(self) -> set[int]:
         """Users with at least one open, identified socket."""

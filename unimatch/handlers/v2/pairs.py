@@ -19,6 +19,6 @@ class PairsHandler(BaseHandler):
             users, answers = await asyncio.gather(
                 store.users.many({m for pair in pairs for m in pair["members"]}),
                 store.feedback.for_user(user_id))
-        latest = await store.rounds.current_number()
+        latest = await store.rounds.current_number(max((p["round"] for p in pairs), default=None))
         names = await store.hobbies.names()
         self.send_json(pairs_v2(user_id, pairs, latest, users, names, answers))
