@@ -20,9 +20,18 @@ For each N (``--sizes``), on loopback only:
    first and the last socket it reached; slots with no tick at all; ticks a
    socket missed (a slow socket skips ticks by design); the server's RSS
    per socket;
-5. ``unimatch match-now`` runs a round of all N users from another process;
+5. a login storm, with the sockets open: GET users/me is timed calm for
+   ``--storm-seconds``, then again while ``--storm`` clients log in back to
+   back (bcrypt at the server's default cost, 12; a 503 or 429 is an
+   answer, counted, and its ``Retry-After`` honoured, as bench/api.py's
+   storm does), beside the tick spread and loop stall of that window;
+6. ``unimatch match-now`` runs a round of all N users from another process;
    the alert latency is from the round's ``finished_at`` in the store to
    each socket's alert.
+
+The server is the checkout's this file sits in: a copy of an older tree
+with this file in its ``bench/`` measures that tree's code (the store's
+``users.create``, which every version has, seeds it).
 
     make bench-spike
     make bench-spike ARGS="--sizes 10000 --seconds 30"
@@ -55,7 +64,12 @@ sys.path.insert(0, REPO)
 
 from round import table  # noqa: E402  (bench/round.py: figures side by side)
 
-FAKE_HASH = "$2b$04$" + "x" * 53  # nobody logs in here; hashing is not what we measure
+FAKE_HASH = "$2b$04$" + "x" * 53  # nobody but the storm's accounts logs in
+STORM_ACCOUNTS = 64  # the first users, with a real password: the storm logs in as them
+STORM_PASSWORD = "spike-storm-password"
+STORM_COST = 12  # the server's default bcrypt cost
+ME_CLIENTS = 2  # GET users/me probes, each one request at a time ...
+ME_PAUSE = 0.01  # ... with this pause between (a light, steady probe)
 FD_LIMIT = 65536
 START_TIMEOUT = 60.0
 OPEN_TIMEOUT = 300.0
@@ -493,10 +507,12 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def populate(data_dir: str, secret: str, users: int, seed: int) -> list[str]:
-    """``users`` users in the server's store; their access tokens."""
-    from unimatch.auth.tokens import ACCESS, TokenService
-    from unimatch.clock import Clock
+async def populate(data_dir: str, users: int, seed: int) -> list[int]:
+    """``users`` users in the server's store; their ids. The first
+    STORM_ACCOUNTS have STORM_PASSWORD (one hash at the server's cost,
+    shared: bcrypt checks it the same whoever holds it)."""
+    import bcrypt
+
     from unimatch.store import Store
     from unimatch.store.embedded import running_url
 
@@ -505,13 +521,15 @@ async def populate(data_dir: str, secret: str, users: int, seed: int) -> list[st
         raise SystemExit("the server's embedded store is not answering")
     store = await Store.connect(url)
     rng = random.Random(seed)
+    real_hash = bcrypt.hashpw(STORM_PASSWORD.encode(), bcrypt.gensalt(STORM_COST)).decode()
     try:
         hobby_ids = [h["id"] for h in await store.hobbies.all()]
         weights = [1 / (i + 1) for i in range(len(hobby_ids))]
 
         async def one(i: int) -> int:
             hobbies = set(rng.choices(hobby_ids, weights, k=rng.randint(1, 5)))
-            user = await store.users.create(email=f"spike{i}@example.com", password_hash=FAKE_HASH,
+            secret = real_hash if i < STORM_ACCOUNTS else FAKE_HASH
+            user = await store.users.create(email=email(i), password_hash=secret,
                                             first_name=f"Студент{i}", hobby=hobbies, created_at=0)
             return user["_id"]
         # One at a time: concurrent creations contend for the same id block
@@ -519,6 +537,18 @@ async def populate(data_dir: str, secret: str, users: int, seed: int) -> list[st
         ids = [await one(i) for i in range(users)]
     finally:
         await store.close()
+    return ids
+
+
+def email(i: int) -> str:
+    return f"spike{i}@example.com"
+
+
+def access_tokens(secret: str, ids: list[int]) -> list[str]:
+    """Access tokens for ``ids``, signed with the server's secret."""
+    from unimatch.auth.tokens import ACCESS, TokenService
+    from unimatch.clock import Clock
+
     tokens = TokenService(secret, Clock())
     return [tokens.issue(user_id, ACCESS) for user_id in ids]
 
@@ -546,6 +576,68 @@ def run_round(data_dir: str) -> tuple[float, dict]:
     if done.returncode != 0:
         raise SystemExit(f"match-now failed: {done.stderr.strip()}")
     return asyncio.run(round_finished_at(data_dir)), json.loads(done.stdout)
+
+
+async def probe_me(base: str, tokens: list[str], seconds: float) -> tuple[list[float], int]:
+    """GET users/me from ME_CLIENTS probes for ``seconds``: each answer's
+    seconds, and how many answers were not 200."""
+    import httpx
+
+    took: list[float] = []
+    failed = [0]
+    deadline = time.monotonic() + seconds
+
+    async def probe(n: int, http: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            answer = await http.get(base + "/auth/users/me/",
+                                    headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+            took.append(time.perf_counter() - started)
+            failed[0] += answer.status_code != 200
+            n += ME_CLIENTS
+            await asyncio.sleep(ME_PAUSE)
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        await asyncio.gather(*(probe(n, http) for n in range(ME_CLIENTS)))
+    return took, failed[0]
+
+
+async def login_storm(port: int, tokens: list[str], clients: int,
+                      seconds: float) -> dict:
+    """GET users/me calm for ``seconds``, then again while ``clients`` log
+    in back to back (bench/api.py's storm: it starts a second before the
+    probe and ends a second after). The storm probe's wall-clock window
+    goes with the figures, for the ticks and stalls inside it."""
+    from api import storm  # bench/api.py: 503/429 honoured, answers by status
+
+    base = f"http://127.0.0.1:{port}"
+    calm, calm_failed = await probe_me(base, tokens, seconds)
+    bodies = [json.dumps({"email": email(i), "password": STORM_PASSWORD})
+              for i in range(STORM_ACCOUNTS)]
+    storming = asyncio.ensure_future(storm(base, bodies, clients, seconds + 2))
+    await asyncio.sleep(1)
+    window = (time.time(), time.time() + seconds)
+    stormed, storm_failed = await probe_me(base, tokens, seconds)
+    logins = await storming
+    return {"calm": calm, "storm": stormed, "failed": calm_failed + storm_failed,
+            "logins": logins, "window": window}
+
+
+def storm_rows(storm: dict, ticks: dict[tuple[str, int], list[float]], ready: int,
+               server: "ServerUnderTest", args: argparse.Namespace) -> list[tuple[str, str]]:
+    calm, stormed = percentile(storm["calm"], 99), percentile(storm["storm"], 99)
+    answers = storm["logins"]["statuses"]
+    during = tick_figures(ticks, ready, *storm["window"], args.interval)
+    return [("GET me p99 ms calm", f"{1000 * calm:.0f}"),
+            ("GET me p99 ms storm", f"{1000 * stormed:.0f}"),
+            ("GET me p99 storm/calm", f"{stormed / calm:.2f}"),
+            ("GET me non-200", str(storm["failed"])),
+            ("logins 200/503/429", "/".join(str(answers.get(code, 0)) for code in (200, 503, 429))),
+            ("login p50/p99 ms", f"{storm['logins']['p50']:.0f}/{storm['logins']['p99']:.0f}"),
+            ("tick spread p99 ms (storm)", f"{1000 * during['p99']:.0f}"),
+            ("skipped tick slots (storm)", str(during["skipped"])),
+            ("loop stall max ms wall/cpu (storm)", stall_ms(server.stalls(*storm["window"]))),
+            ("full GC passes (storm): n, max ms", gc_ms(server.gc_passes(*storm["window"])))]
 
 
 def merge_ticks(records: list[dict]) -> dict[tuple[str, int], list[float]]:
@@ -605,7 +697,8 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
     try:
         server.start()
         began = time.monotonic()
-        tokens: list[str | None] = list(asyncio.run(populate(server.data_dir, secret, n, args.seed)))
+        ids = asyncio.run(populate(server.data_dir, n, args.seed))
+        tokens: list[str | None] = list(access_tokens(secret, ids))
         rows.append(("populate s", f"{time.monotonic() - began:.1f}"))
         time.sleep(1)
         rss_before = server.rss_kib()
@@ -620,11 +713,8 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
         time.sleep(args.seconds)
         rows.append(("load average (1 min) after ticks", load()))
 
-        # The login storm's figures (logins in flight, GET users/me p99, tick
-        # spread during the storm) go here: a phase between the ticks and the
-        # round, with its own window. Not measured by this bench yet.
-        rows.append(("login storm", "not yet"))
-
+        storm = asyncio.run(login_storm(server.port, access_tokens(secret, ids), args.storm,
+                                        args.storm_seconds))
         finished_at, summary = run_round(server.data_dir)
         deadline = time.monotonic() + ALERT_TIMEOUT
         while clients.alerts() < ready and time.monotonic() < deadline:
@@ -644,6 +734,7 @@ def measure(n: int, args: argparse.Namespace) -> list[tuple[str, str]]:
              ("tick spread p99 ms", f"{1000 * quiet['p99']:.0f}"),
              ("loop stall max ms wall/cpu (ticks)", stall_ms(server.stalls(*window))),
              ("full GC passes (ticks): n, max ms", gc_ms(server.gc_passes(*window)))]
+    rows += storm_rows(storm, ticks, ready, server, args)
     alerts = sorted(a for r in records for a in r["alerts"])
     latencies = [a - finished_at for a in alerts]
     last = alerts[-1] if alerts else finished_at
@@ -699,6 +790,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="handshakes in flight per client process")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="the server's tick interval (its default)")
+    parser.add_argument("--storm", type=int, default=16, help="clients in the login storm")
+    parser.add_argument("--storm-seconds", type=float, default=10.0,
+                        help="how long GET users/me is timed, calm and during the storm")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true",
                         help="keep each size's directory (server log, loop-lag log)")

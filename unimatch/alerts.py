@@ -137,13 +137,13 @@ def _collector_paused() -> Iterator[None]:
 
     An announcement allocates a few hundred thousand short-lived containers
     (the round's pairs, the partners, the alert items) over many slices of
-    the event loop. The collector would promote most of them to its oldest
-    generation and then soon run a full pass there, which walks every open
-    socket's objects: most of a second at 10,000 sockets, with the loop
-    stopped. None of them form reference cycles (reference counting frees
-    them all), and the cyclic garbage other work leaves meanwhile is
-    collected, young, once the block ends. A block inside another (or
-    overlapping it) leaves the switch to the outer one."""
+    the event loop. Young collections would walk them again and again and
+    promote most of them to the oldest generation, where the collector's
+    once-a-second pass (``ws/collector.py``, which waits while this block
+    runs) would walk them all at once. None of them form reference cycles
+    (reference counting frees them all), and the cyclic garbage other work
+    leaves meanwhile is collected once the block ends. A block inside
+    another (or overlapping it) leaves the switch to the outer one."""
     if not gc.isenabled():
         yield
         return

@@ -39,6 +39,7 @@ from unimatch.telegram.bot import TelegramBot, build_application
 from unimatch.telegram.conversation import Conversation
 from unimatch.telegram.notices import round_notices
 from unimatch.telegram.notifier import TelegramNotifier, make_bot
+from unimatch.ws.collector import Collector
 from unimatch.ws.hub import Hub
 from unimatch.ws.ticker import Ticker
 
@@ -52,6 +53,7 @@ MAIL_POLL_SECONDS = 1.0
 CACHE_CHECK_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
 BOT_ROLE_SECONDS = 1.0
+COLLECT_SECONDS = 1.0  # short collections of what is new (ws/collector.py)
 
 
 class StoreRuntime:
@@ -186,6 +188,7 @@ class Realtime:
     mail_sender: MailSender | None
     jobs: PeriodicJobs
     cached: CachedState
+    collector: Collector
     monitor: LoopMonitor
 
     async def start(self) -> None:
@@ -193,6 +196,7 @@ class Realtime:
         process holds the Telegram sender role."""
         await self.alerts.start()
         await self.cached.check()  # loaded before the first request needs it
+        self.collector.start()  # after startup: what it built is frozen
         self.jobs.start()
         self.monitor.start()
 
@@ -208,6 +212,7 @@ class Realtime:
             await self.notifier.close()
         if self.mail_sender is not None:
             await self.mail_sender.close()
+        self.collector.stop()
 
 
 def build_realtime(config: Config, services: Services) -> Realtime:
@@ -226,7 +231,9 @@ def build_realtime(config: Config, services: Services) -> Realtime:
     else:
         logger.info("Telegram notifications and bot off: TELEGRAM_BOT_TOKEN is not set")
     cached = CachedState(services.store)
+    collector = Collector(hub)
     schedule = [Every(ticker.tick, config.tick_interval),
+                Every(collector.check, COLLECT_SECONDS),
                 Every(alerts.check, ALERT_POLL_SECONDS),
                 Every(cached.check, CACHE_CHECK_SECONDS),
                 Every(services.rounds.check, config.round_check_interval),
@@ -240,7 +247,8 @@ def build_realtime(config: Config, services: Services) -> Realtime:
         schedule.append(Every(mail_sender.check, MAIL_POLL_SECONDS))
     return Realtime(hub=hub, ticker=ticker, alerts=alerts, rounds=services.rounds,
                     notifier=notifier, bot=bot, mail_sender=mail_sender,
-                    jobs=PeriodicJobs(schedule), cached=cached, monitor=LoopMonitor(metrics))
+                    jobs=PeriodicJobs(schedule), cached=cached, collector=collector,
+                    monitor=LoopMonitor(metrics))
 
 
 def build_bot(config: Config, services: Services, notifier: TelegramNotifier) -> TelegramBot:

@@ -60,6 +60,7 @@ class Hub:
         self._by_user: dict[int, set[WebSocketHandler]] = {}
         self._closing = False
         self._broadcasts = 0  # a broadcast stops when a newer one begins
+        self.closed = 0  # sockets ever removed: the collector's policy reads it
 
     def __len__(self) -> int:
         return len(self._sockets)
@@ -84,6 +85,7 @@ class Hub:
     def remove(self, socket: WebSocketHandler) -> None:
         state = self._sockets.pop(socket, None)
         if state is not None:
+            self.closed += 1
             self._forget_user(socket, state)
             self.metrics.sockets_open(len(self._sockets))
 
