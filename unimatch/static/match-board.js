@@ -60,11 +60,19 @@ export class MatchBoard {
     renderPairs(this.el, this.pairs, this.newIds, this.decorate);
   }
 
-  /** New pairs arrived (alert or reload): show them at once, highlighted. */
-  receive(pairs) {
-    const known = new Set(this.pairs.map((p) => p.id));
+  /** Pairs arrived (alert or reload): new ones are shown at once,
+   *  highlighted. A pair the page already shows keeps its card unless
+   *  `replace` (the REST API's fuller item) changed it: every render
+   *  rebuilds the cards, and with them whatever the student is doing there
+   *  (a block being confirmed, the focus on an answer). An alert's item
+   *  never replaces: it lacks the Telegram nick and the student's answer. */
+  receive(pairs, { replace = true } = {}) {
+    const known = new Map(this.pairs.map((p) => [p.id, p]));
     const fresh = pairs.filter((p) => !known.has(p.id));
-    this.pairs = mergePairs(this.pairs, pairs);
+    const changed = replace && pairs.some((p) =>
+      known.has(p.id) && JSON.stringify(p) !== JSON.stringify(known.get(p.id)));
+    if (!fresh.length && !changed) return;
+    this.pairs = mergePairs(this.pairs, replace ? pairs : fresh);
     for (const pair of fresh) this.newIds.add(pair.id);
     renderPairs(this.el, this.pairs, this.newIds, this.decorate);
     if (fresh.length) {
@@ -77,7 +85,7 @@ export class MatchBoard {
   /** A socket alert: its pairs are shown at once, then fetched from the
    *  REST API, whose items also carry the partner's Telegram. */
   alerted(pairs) {
-    this.receive(pairs);
+    this.receive(pairs, { replace: false });
     clearTimeout(this.refetchTimer);
     this.refetchTimer = setTimeout(() => this.reload(), Math.random() * REFETCH_SPREAD);
   }
