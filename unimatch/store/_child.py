@@ -94,21 +94,27 @@ class ChildServer:
         process, self.process = self.process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        if process.stdin is not None:
-            process.stdin.close()
-        if process.poll() is None:
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                logger.warning("%s ignored SIGTERM; killing it", self.name)
-                process.kill()
-                process.wait()
+        stop_process(process, self.name, timeout)
         if self._log is not None:
             self._log.close()
         self._stopped()
         logger.info("%s stopped (pid %d)", self.name, process.pid)
+
+
+def stop_process(process: subprocess.Popen, name: str, timeout: float = 10.0) -> None:
+    """SIGTERM to a database child, then close the pipe it watches for our
+    death, and wait: killed when it has not stopped after ``timeout``."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    if process.stdin is not None:
+        process.stdin.close()
+    if process.poll() is None:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s ignored SIGTERM; killing it", name)
+            process.kill()
+            process.wait()
 
 
 async def answers_ping(url: str, timeout_ms: int = 500) -> bool:

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from unimatch.datadir import prepare_data_dir, private_file
-from unimatch.store._child import answers_ping
+from unimatch.store._child import answers_ping, stop_process
 
 logger = logging.getLogger(__name__)
 
@@ -203,17 +202,7 @@ class EmbeddedMongo:
         process, self.process = self.process, None
         if process is not None:
             running = process.poll() is None
-            if running:
-                process.send_signal(signal.SIGTERM)
-            if process.stdin is not None:
-                process.stdin.close()
-            if process.poll() is None:
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    logger.warning("nx-27017 ignored SIGTERM; killing it")
-                    process.kill()
-                    process.wait()
+            stop_process(process, "nx-27017", timeout)
             if running:
                 logger.info("embedded nx-27017 stopped (pid %d)", process.pid)
         if self._log is not None:
