@@ -206,10 +206,7 @@ class Transcript:
         elif raw is not None:
             request["raw"] = raw.decode("utf-8", "backslashreplace")
         status, answer_headers, data = self._send(method, path, raw, sent)
-        response, decoded = self._record_answer(status, answer_headers, data)
-        self.records.append({"n": len(self.records) + 1, "step": step, "request": request,
-                             "response": response})
-        return decoded
+        return self._record(step, request, status, answer_headers, data)
 
     def _request_body(self, body: object) -> object:
         """The body sent, as recorded: a Telegram payload's time relative to
@@ -244,13 +241,10 @@ class Transcript:
             status, headers, data = answer.status, answer.getheaders(), answer.read()
         finally:
             connection.close()
-        response, _ = self._record_answer(status, headers, data)
-        self.records.append({"n": len(self.records) + 1, "step": step,
-                             "request": {"method": "POST", "path": path,
-                                         "headers": {"Content-Type": _JSON,
-                                                     "Content-Length": str(declared_length)},
-                                         "body": "<none sent>"},
-                             "response": response})
+        self._record(step, {"method": "POST", "path": path,
+                            "headers": {"Content-Type": _JSON,
+                                        "Content-Length": str(declared_length)},
+                            "body": "<none sent>"}, status, headers, data)
 
     def send_chunked(self, step: str, path: str, size: int) -> None:
         """A chunked POST of ``size`` bytes (no length declared)."""
@@ -269,13 +263,17 @@ class Transcript:
             status, headers, data = answer.status, answer.getheaders(), answer.read()
         finally:
             connection.close()
-        response, _ = self._record_answer(status, headers, data)
-        self.records.append({"n": len(self.records) + 1, "step": step,
-                             "request": {"method": "POST", "path": path,
-                                         "headers": {"Content-Type": _JSON,
-                                                     "Transfer-Encoding": "chunked"},
-                                         "body": f"<{size} bytes of 'a', chunked>"},
+        self._record(step, {"method": "POST", "path": path,
+                            "headers": {"Content-Type": _JSON, "Transfer-Encoding": "chunked"},
+                            "body": f"<{size} bytes of 'a', chunked>"}, status, headers, data)
+
+    def _record(self, step: str, request: dict, status: int, headers: list[tuple[str, str]],
+                data: bytes) -> object:
+        """Append the exchange to the transcript; the answer's decoded body."""
+        response, decoded = self._record_answer(status, headers, data)
+        self.records.append({"n": len(self.records) + 1, "step": step, "request": request,
                              "response": response})
+        return decoded
 
     def _record_answer(self, status: int, headers: list[tuple[str, str]],
                        data: bytes) -> tuple[dict, object]:
