@@ -27,8 +27,9 @@ CONFIRM = "/v2/api/auth/users/reset_password_confirm/"
 POPULATION = 3000
 INDEX, SCAN = "index", "scan"
 #: Read whole on purpose: every hobby, into each process's copy (a few
-#: dozen documents, read again only when they change).
-WHOLE_READS = {("hobbies", "{}")}
+#: dozen documents, read again only when they change); the user copy's
+#: version documents (64, read every second).
+WHOLE_READS = {("hobbies", "{}"), ("user_versions", "{}")}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from unimatch.store.rounds import Rounds
 from unimatch.store.spent import Spent
 from unimatch.store.stats import Stats
 from unimatch.store.tokens import Blacklist
+from unimatch.store.user_cache import UserCache
 from unimatch.store.users import Users
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class Store:
         self._client = client
         self.counters = Counters(db)
         self.hobbies = Hobbies(db, self.counters)
-        self.users = Users(db, self.counters)
+        self._user_cache = UserCache(db)
+        self.users = Users(db, self.counters, self._user_cache)
         self.blacklist = Blacklist(db)
         self.pairs = Pairs(db, self.counters)
         self.rounds = Rounds(db, self.counters)
@@ -52,7 +54,7 @@ class Store:
         self.spent = Spent(db)
         self.blocks = Blocks(db)
         self.stats = Stats(db)
-        self.feedback = Feedback(db)
+        self.feedback = Feedback(db, self._user_cache)
         self.link_codes = LinkCodes(db)
 
     @classmethod
@@ -121,9 +123,11 @@ class Store:
 
     async def refresh_cached(self) -> None:
         """Bring what this process keeps from the store (hobby names, the
-        latest round's number) up to date with changes made elsewhere."""
+        latest round's number, users and their answers) up to date with
+        changes made elsewhere."""
         await self.hobbies.refresh()
         await self.rounds.refresh()
+        await self._user_cache.refresh()
 
     async def drop(self) -> None:
         """Delete this database."""
@@ -136,6 +140,7 @@ class Store:
             await self.db[name].delete_many({})
         self.hobbies.forget_cached()
         self.rounds.forget_cached()
+        self._user_cache.forget_all()
 
     async def close(self) -> None:
         if self._client is not None:

@@ -5,6 +5,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from pymongo.errors import (
     AutoReconnect,
     BulkWriteError,
     ConnectionFailure,
+    DuplicateKeyError,
     OperationFailure,
     ServerSelectionTimeoutError,
 )
@@ -83,6 +85,19 @@ async def insert_new(collection: AsyncCollection, rows: list[dict]) -> int:
         if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
             raise
         return exc.details.get("nInserted", 0)
+
+
+async def write_new_version(collection: AsyncCollection, key: object) -> None:
+    """Give the document ``key`` a new random ``version`` (made if missing),
+    which other processes compare with the one they last read to learn of
+    a change. Random rather than counted: FerretDB 1.x applies ``$inc`` as
+    read and write back, so two processes could write the same number."""
+    update = {"$set": {"version": uuid.uuid4().hex}}
+    try:
+        await collection.update_one({"_id": key}, update, upsert=True)
+    except DuplicateKeyError:
+        # Two first-ever upserts raced (FerretDB); the document is there now.
+        await collection.update_one({"_id": key}, update)
 
 
 async def create_optional_index(collection: AsyncCollection, key: str, *, instead: str,

@@ -3,6 +3,10 @@
 from pymongo.asynchronous.database import AsyncDatabase
 
 from unimatch.store._guard import translate_errors
+from unimatch.store.user_cache import UserCache
+
+#: A user's answers' kind in the :class:`UserCache`.
+_ANSWERS = "feedback"
 
 
 @translate_errors
@@ -14,10 +18,15 @@ class Feedback:
 
     An answer is written whole (a replace, not ``$set``): nx-27017 reads a
     boolean written by ``$set`` back as 0/1, and another answer's leftovers
-    must not survive a change."""
+    must not survive a change.
 
-    def __init__(self, db: AsyncDatabase):
+    A user's answers are read on every GET pairs, so this process keeps
+    them in the :class:`UserCache` beside the user, and a new answer
+    counts as a change to its user."""
+
+    def __init__(self, db: AsyncDatabase, cache: UserCache):
         self._col = db["feedback"]
+        self._cache = cache
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("user_id")
@@ -29,12 +38,18 @@ class Feedback:
         doc = {"_id": f"{pair_id}:{user_id}", "user_id": user_id, "pair_id": pair_id,
                "round": round_no, "met": bool(met), "rating": rating, "updated_at": now}
         await self._col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        await self._cache.changed(user_id)
         return doc
 
     async def for_user(self, user_id: int) -> dict[int, dict]:
-        """Every answer ``user_id`` gave, by pair id: one query, however
-        many pairs (one a week per user keeps it small)."""
-        return {doc["pair_id"]: _read(doc) async for doc in self._col.find({"user_id": user_id})}
+        """Every answer ``user_id`` gave, by pair id: kept in this process,
+        else one query, however many pairs (one a week per user keeps it small)."""
+        kept = self._cache.get(_ANSWERS, user_id)
+        if kept is None:
+            token = self._cache.token()
+            kept = {"answers": [doc async for doc in self._col.find({"user_id": user_id})]}
+            self._cache.keep(_ANSWERS, user_id, kept, token)
+        return {doc["pair_id"]: _read(doc) for doc in kept["answers"]}
 
 
 def _read(doc: dict) -> dict:

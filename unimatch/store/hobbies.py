@@ -1,13 +1,12 @@
 """Hobbies (the contract's tags): id and name."""
 
-import uuid
 from collections.abc import Iterable, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from unimatch.errors import HobbyExists
-from unimatch.store._guard import insert_new, translate_errors
+from unimatch.store._guard import insert_new, translate_errors, write_new_version
 from unimatch.store.counters import Counters
 
 DEFAULT_HOBBIES = (
@@ -30,9 +29,7 @@ class Hobbies:
     random ``version`` into ``meta`` after the hobbies themselves, and
     :meth:`refresh` (the server runs it every second) reloads the copy
     when the version moved: what this process adds shows at once, what
-    another process adds (``unimatch hobbies add``) after the next refresh.
-    A random version rather than a counter: FerretDB 1.x applies ``$inc``
-    as read and write back, so two processes could write the same number."""
+    another process adds (``unimatch hobbies add``) after the next refresh."""
 
     def __init__(self, db: AsyncDatabase, counters: Counters):
         self._col = db["hobbies"]
@@ -85,12 +82,7 @@ class Hobbies:
     async def _changed(self) -> None:
         """After a change: drop this process's copy, then tell the others."""
         self.forget_cached()
-        update = {"$set": {"version": uuid.uuid4().hex}}
-        try:
-            await self._meta.update_one({"_id": _VERSION}, update, upsert=True)
-        except DuplicateKeyError:
-            # Two first-ever upserts raced (FerretDB); the document is there now.
-            await self._meta.update_one({"_id": _VERSION}, update)
+        await write_new_version(self._meta, _VERSION)
 
     async def by_ids(self, ids: Iterable[int]) -> list[dict]:
         """The hobbies among ``ids`` that exist, as ``{"id", "name"}`` by id."""

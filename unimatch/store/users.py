@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from unimatch.errors import EmailTaken, NotFound, TelegramIdTaken
 from unimatch.store._guard import DocumentLocks, insert_new, translate_errors
 from unimatch.store.counters import Counters
+from unimatch.store.user_cache import UserCache
 
 # Fields callers may change with Users.update (profile edits).
 EDITABLE = frozenset({"first_name", "last_name", "birth", "hobby", "is_active_pair", "tg_link",
@@ -21,6 +22,8 @@ _NO_SECRETS = {"password": 0, "email_key": 0}
 #: sign-in): no bcrypt hash looks like it, so no password matches.
 NO_PASSWORD = "!"
 _FLAGS = ("is_active_pair", "is_staff")
+#: The user document's kind in the :class:`UserCache`.
+_DOC = "user"
 
 
 def email_key(address: str) -> str:
@@ -72,12 +75,18 @@ class Users:
     nullable field would need a partial index, which nx-27017 ignores).
 
     Writes to one user document take its :class:`DocumentLocks` lock, so
-    that concurrent edits of different fields all land on FerretDB too."""
+    that concurrent edits of different fields all land on FerretDB too.
 
-    def __init__(self, db: AsyncDatabase, counters: Counters):
+    :meth:`get` and :meth:`many` answer from this process's
+    :class:`UserCache` when they can: a change made here shows at once,
+    one made by another process after its next refresh (about a second).
+    What decides a password or a reset link always reads the store."""
+
+    def __init__(self, db: AsyncDatabase, counters: Counters, cache: UserCache):
         self._col = db["users"]
         self._links = db["telegram_links"]
         self._counters = counters
+        self._cache = cache
         self._writes = DocumentLocks()
 
     async def ensure_indexes(self) -> None:
@@ -113,8 +122,8 @@ class Users:
 
     async def get(self, user_id: int) -> dict | None:
         """The user without secrets, or None."""
-        doc = await self._col.find_one({"_id": user_id}, _NO_SECRETS)
-        return None if doc is None else _read(doc)
+        found = await self.many([user_id])
+        return found.get(user_id)
 
     async def email_taken(self, email: str) -> bool:
         # find_one on the unique key, not a count: nx-27017 answers counts
@@ -188,9 +197,12 @@ class Users:
         """``$set`` on one user under its write lock: the document after the
         write (``before``: as it was), or None when there is no such user."""
         async with self._writes.hold(user_id):
-            return await self._col.find_one_and_update(
+            doc = await self._col.find_one_and_update(
                 {"_id": user_id}, {"$set": changes},
                 return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER)
+        if doc is not None:
+            await self._cache.changed(user_id)
+        return doc
 
     async def participants(self, round_date: str) -> dict[int, frozenset[int]]:
         """Everyone taking part in the round of ``round_date`` (ISO): id to
@@ -215,9 +227,23 @@ class Users:
         return sorted([(doc["_id"], doc["email"]) async for doc in cursor])
 
     async def many(self, ids: Iterable[int]) -> dict[int, dict]:
-        """Users by id (without secrets) for the ids that exist."""
-        cursor = self._col.find({"_id": {"$in": list(set(ids))}}, _NO_SECRETS)
-        return {doc["_id"]: _read(doc) async for doc in cursor}
+        """Users by id (without secrets) for the ids that exist: those this
+        process keeps without a round trip, the others in one."""
+        found: dict[int, dict] = {}
+        missing = []
+        for user_id in set(ids):
+            kept = self._cache.get(_DOC, user_id)
+            if kept is None:
+                missing.append(user_id)
+            else:
+                found[user_id] = _read(kept)
+        if missing:
+            token = self._cache.token()
+            query = {"_id": missing[0]} if len(missing) == 1 else {"_id": {"$in": missing}}
+            async for doc in self._col.find(query, _NO_SECRETS):
+                self._cache.keep(_DOC, doc["_id"], doc, token)
+                found[doc["_id"]] = _read(doc)
+        return found
 
     async def link_telegram(self, user_id: int, chat_id: int) -> dict:
         """Link a Telegram chat to this user (idempotent for the same pair).
@@ -270,4 +296,5 @@ class Users:
         async with self._writes.hold(link["user_id"]):
             await self._col.update_one({"_id": link["user_id"], "chat_id": chat_id},
                                        {"$set": {"chat_id": None}})
+        await self._cache.changed(link["user_id"])
         return link["user_id"]

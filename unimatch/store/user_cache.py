@@ -1,0 +1,115 @@
+"""This process's copy of what requests read about a user on every call
+(the user document, their "did you meet?" answers), so that the token
+check behind nearly every request costs no round trip.
+
+Every process keeps its own copy. A change made here drops its entries at
+once; other processes learn of it from :attr:`BUCKETS` small version
+documents in ``user_versions``: a change writes a new random version into
+its user's bucket (after the change itself), and :meth:`UserCache.refresh`
+(the server runs it every second) drops every entry of a bucket whose
+version moved. So another process's change shows within a second or so:
+the same bound as hobby names and the latest round.
+
+Why buckets of random versions rather than a log of changes: ids from
+:class:`Counters` come in per-process blocks and FerretDB 1.x applies
+``$inc`` as read and write back, so no sequence numbers are ordered across
+processes; a bucket's version only has to differ from the one last seen.
+One document per bucket, not an array in one: FerretDB would write back a
+whole array and could undo a concurrent change to another bucket.
+
+An entry also lives at most :attr:`LIFETIME` refreshes: a process that
+died between a change and its bucket's write leaves no copy stale for long.
+
+Entries are kept as BSON, a third of a document's size as Python objects
+(a server with 10,000 students online keeps 10,000 users), and decoded
+on each read, which also hands every caller a copy of its own."""
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+import bson
+from pymongo.asynchronous.database import AsyncDatabase
+
+from unimatch.store._guard import write_new_version
+
+#: Version documents; a user's bucket is ``user_id % BUCKETS``.
+BUCKETS = 64
+#: Entries kept (each a user document or a user's answers), least recently used dropped.
+DEFAULT_SIZE = 50_000
+#: Refreshes (seconds, in the server) an entry is kept at most.
+LIFETIME = 60
+
+
+class UserCache:
+    """Documents kept by ``(kind, user_id)``; each read returns a new copy.
+
+    A load that raced a change must not be kept: take :meth:`token` before
+    reading the store and pass it to :meth:`keep`, which ignores it when
+    anything was dropped since."""
+
+    def __init__(self, db: AsyncDatabase, size: int = DEFAULT_SIZE):
+        self._versions = db["user_versions"]
+        self._size = size
+        # (kind, user id) -> (the refresh it was kept at, the document as BSON)
+        self._entries: OrderedDict[tuple[str, int], tuple[int, bytes]] = OrderedDict()
+        self._seen: dict[int, str] | None = None  # bucket -> version, from the last refresh
+        self._refreshes = 0
+        self._generation = 0
+
+    def get(self, kind: str, user_id: int) -> dict | None:
+        """A copy of the document kept for ``user_id``, or None."""
+        entry = self._entries.get((kind, user_id))
+        if entry is None:
+            return None
+        self._entries.move_to_end((kind, user_id))
+        return bson.decode(entry[1])
+
+    def token(self) -> int:
+        """What :meth:`keep` compares: taken before a load."""
+        return self._generation
+
+    def keep(self, kind: str, user_id: int, doc: dict, token: int) -> None:
+        """Keep ``doc``, read from the store after :meth:`token` gave
+        ``token``, unless something was dropped in between."""
+        if token != self._generation or self._size <= 0:
+            return
+        self._entries[(kind, user_id)] = (self._refreshes, bson.encode(doc))
+        self._entries.move_to_end((kind, user_id))
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    async def changed(self, user_id: int) -> None:
+        """After a change to ``user_id``'s data: drop this process's
+        entries, then tell the other processes (its bucket's version)."""
+        # Always a new generation: a load in flight may have read the
+        # document as it was before the change.
+        self._generation += 1
+        self._drop(lambda key: key[1] == user_id)
+        await write_new_version(self._versions, user_id % BUCKETS)
+
+    async def refresh(self) -> None:
+        """Drop the entries of buckets changed elsewhere since the last
+        refresh, and entries past :data:`LIFETIME`: one small read."""
+        versions = {doc["_id"]: doc["version"] async for doc in self._versions.find({})}
+        self._refreshes += 1
+        seen, self._seen = self._seen, versions
+        if seen is None:
+            # Nothing to compare with: what was kept before may be stale.
+            self.forget_all()
+            return
+        moved = {bucket for bucket, version in versions.items() if seen.get(bucket) != version}
+        # A bucket gone from the store (it was cleared) counts as moved too.
+        moved |= set(seen) - set(versions)
+        if moved:
+            self._generation += 1  # loads in flight may have read the old versions
+        oldest = self._refreshes - LIFETIME
+        self._drop(lambda key: key[1] % BUCKETS in moved or self._entries[key][0] <= oldest)
+
+    def forget_all(self) -> None:
+        """Drop every entry (the store was cleared behind this process's back)."""
+        self._generation += 1
+        self._entries.clear()
+
+    def _drop(self, doomed: Callable[[tuple[str, int]], bool]) -> None:
+        for key in [key for key in self._entries if doomed(key)]:
+            del self._entries[key]
