@@ -148,3 +148,15 @@ async def test_sessions_ended_elsewhere_end_here_within_a_check(api, realtime, c
             break
         await asyncio.sleep(0.1)
     assert status == 401, body
+
+
+@pytest.mark.gen_test
+async def test_staff_is_decided_by_the_store_at_once(api, elsewhere):
+    """``unimatch create-admin`` is another process: its change must not
+    wait for this one's check, nor must staff taken away."""
+    token = (await api.register())["access"]
+    assert (await api.get("/admin-api/stats/", token=token))[0] == 403
+    await elsewhere.users.set_staff("ann@example.com")
+    assert (await api.get("/admin-api/stats/", token=token))[0] == 200
+    await elsewhere.users.set_staff("ann@example.com", False)
+    assert (await api.get("/admin-api/stats/", token=token))[0] == 403

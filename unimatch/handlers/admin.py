@@ -1,6 +1,6 @@
 """Staff operations (the original's admin API)."""
 
-from unimatch import errors, stats
+from unimatch import stats
 from unimatch.handlers.base import BaseHandler
 
 
@@ -10,8 +10,7 @@ class CreatePairsHandler(BaseHandler):
     auth_required = True
 
     async def post(self) -> None:
-        if not self.current_user.get("is_staff"):
-            raise errors.PermissionDenied()
+        await self.require_staff()
         summary = await self.services.rounds.run_now()
         self.send_json(summary, 201)
 
@@ -23,6 +22,5 @@ class StatsHandler(BaseHandler):
     auth_required = True
 
     async def get(self) -> None:
-        if not self.current_user.get("is_staff"):
-            raise errors.PermissionDenied()
+        await self.require_staff()
         self.send_json(await stats.round_stats(self.services.store))

@@ -170,6 +170,15 @@ class BaseHandler(tornado.web.RequestHandler):
         if origin is not None and not self.services.origins.allowed(origin, self.request.host):
             raise errors.ForeignOrigin()
 
+    async def require_staff(self) -> None:
+        """Raise :class:`PermissionDenied` unless the user is staff, as the
+        store says now: the request's user may be this process's copy, a
+        second behind a change another process made (``unimatch
+        create-admin`` run a moment ago, or staff taken away)."""
+        user = await self.services.store.users.get(self.current_user["_id"], fresh=True)
+        if user is None or not user.get("is_staff"):
+            raise errors.PermissionDenied()
+
     def send_json(self, payload: object, status: int = 200) -> None:
         finish_json(self, payload, status)
 

@@ -120,9 +120,10 @@ class Users:
                 for user_id, account in zip(ids, accounts, strict=True)]
         return await insert_new(self._col, docs)
 
-    async def get(self, user_id: int) -> dict | None:
-        """The user without secrets, or None."""
-        found = await self.many([user_id])
+    async def get(self, user_id: int, fresh: bool = False) -> dict | None:
+        """The user without secrets, or None; ``fresh``: as the store has
+        it now, never this process's copy (what decides a permission)."""
+        found = await self.many([user_id], fresh=fresh)
         return found.get(user_id)
 
     async def email_taken(self, email: str) -> bool:
@@ -226,13 +227,14 @@ class Users:
         cursor = self._col.find({}, {"email": 1})
         return sorted([(doc["_id"], doc["email"]) async for doc in cursor])
 
-    async def many(self, ids: Iterable[int]) -> dict[int, dict]:
+    async def many(self, ids: Iterable[int], fresh: bool = False) -> dict[int, dict]:
         """Users by id (without secrets) for the ids that exist: those this
-        process keeps without a round trip, the others in one."""
+        process keeps without a round trip, the others in one (``fresh``:
+        all of them)."""
         found: dict[int, dict] = {}
         missing = []
         for user_id in set(ids):
-            kept = self._cache.get(_DOC, user_id)
+            kept = None if fresh else self._cache.get(_DOC, user_id)
             if kept is None:
                 missing.append(user_id)
             else:

@@ -71,8 +71,7 @@ class UserByChatHandler(BaseHandler):
     auth_required = True
 
     async def get(self, chat_id: str) -> None:
-        if not self.current_user.get("is_staff"):
-            raise errors.PermissionDenied()
+        await self.require_staff()
         user = None
         if chat_id.isascii() and chat_id.isdecimal() and int(chat_id) < MAX_ID:  # int64 in the store
             user = await self.services.store.users.by_chat(int(chat_id))

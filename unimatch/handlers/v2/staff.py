@@ -11,8 +11,7 @@ class SendEmailsHandler(BaseHandler):
     auth_required = True
 
     async def post(self) -> None:
-        if not self.current_user.get("is_staff"):
-            raise errors.PermissionDenied()
+        await self.require_staff()
         if self.services.mail is None:
             raise errors.MailNotConfigured()
         body = self.json_body()
