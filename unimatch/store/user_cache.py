@@ -25,7 +25,6 @@ Entries are kept as BSON, a third of a document's size as Python objects
 on each read, which also hands every caller a copy of its own."""
 
 from collections import OrderedDict
-from collections.abc import Callable
 
 import bson
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,41 +38,58 @@ DEFAULT_SIZE = 50_000
 #: Refreshes (seconds, in the server) an entry is kept at most.
 LIFETIME = 60
 
+#: What :meth:`UserCache.token` hands out: (generation, refreshes) when a load began.
+Token = tuple[int, int]
+
 
 class UserCache:
     """Documents kept by ``(kind, user_id)``; each read returns a new copy.
 
     A load that raced a change must not be kept: take :meth:`token` before
-    reading the store and pass it to :meth:`keep`, which ignores it when
-    anything was dropped since."""
+    reading the store and pass it to :meth:`keep`. A change made here
+    moves the generation, and a kept document is stamped with the refresh
+    its load began after: a refresh that finds a bucket moved makes every
+    entry of that bucket stamped before it stale. Stale entries are
+    dropped when next asked for, so a refresh costs no walk over the
+    entries, however many there are."""
 
     def __init__(self, db: AsyncDatabase, size: int = DEFAULT_SIZE):
         self._versions = db["user_versions"]
         self._size = size
-        # (kind, user id) -> (the refresh it was kept at, the document as BSON)
+        # (kind, user id) -> (the refresh its load began after, the document as BSON)
         self._entries: OrderedDict[tuple[str, int], tuple[int, bytes]] = OrderedDict()
+        self._kinds: set[str] = set()
         self._seen: dict[int, str] | None = None  # bucket -> version, from the last refresh
+        self._moved_at: dict[int, int] = {}  # bucket -> the refresh that last found it moved
         self._refreshes = 0
         self._generation = 0
 
     def get(self, kind: str, user_id: int) -> dict | None:
         """A copy of the document kept for ``user_id``, or None."""
-        entry = self._entries.get((kind, user_id))
+        key = (kind, user_id)
+        entry = self._entries.get(key)
         if entry is None:
             return None
-        self._entries.move_to_end((kind, user_id))
+        stamp = entry[0]
+        if (stamp < self._moved_at.get(user_id % BUCKETS, 0)
+                or stamp <= self._refreshes - LIFETIME):
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
         return bson.decode(entry[1])
 
-    def token(self) -> int:
+    def token(self) -> Token:
         """What :meth:`keep` compares: taken before a load."""
-        return self._generation
+        return self._generation, self._refreshes
 
-    def keep(self, kind: str, user_id: int, doc: dict, token: int) -> None:
+    def keep(self, kind: str, user_id: int, doc: dict, token: Token) -> None:
         """Keep ``doc``, read from the store after :meth:`token` gave
-        ``token``, unless something was dropped in between."""
-        if token != self._generation or self._size <= 0:
+        ``token``, unless this process changed something in between."""
+        generation, stamp = token
+        if generation != self._generation or self._size <= 0:
             return
-        self._entries[(kind, user_id)] = (self._refreshes, bson.encode(doc))
+        self._kinds.add(kind)
+        self._entries[(kind, user_id)] = (stamp, bson.encode(doc))
         self._entries.move_to_end((kind, user_id))
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
@@ -81,15 +97,17 @@ class UserCache:
     async def changed(self, user_id: int) -> None:
         """After a change to ``user_id``'s data: drop this process's
         entries, then tell the other processes (its bucket's version)."""
-        # Always a new generation: a load in flight may have read the
-        # document as it was before the change.
+        # A new generation: a load in flight may have read the document as
+        # it was before the change.
         self._generation += 1
-        self._drop(lambda key: key[1] == user_id)
+        for kind in self._kinds:
+            self._entries.pop((kind, user_id), None)
         await write_new_version(self._versions, user_id % BUCKETS)
 
     async def refresh(self) -> None:
-        """Drop the entries of buckets changed elsewhere since the last
-        refresh, and entries past :data:`LIFETIME`: one small read."""
+        """Learn which buckets moved since the last refresh (one small
+        read): their entries from before it are stale from now on, as are
+        entries past :data:`LIFETIME`."""
         versions = {doc["_id"]: doc["version"] async for doc in self._versions.find({})}
         self._refreshes += 1
         seen, self._seen = self._seen, versions
@@ -97,19 +115,12 @@ class UserCache:
             # Nothing to compare with: what was kept before may be stale.
             self.forget_all()
             return
-        moved = {bucket for bucket, version in versions.items() if seen.get(bucket) != version}
         # A bucket gone from the store (it was cleared) counts as moved too.
-        moved |= set(seen) - set(versions)
-        if moved:
-            self._generation += 1  # loads in flight may have read the old versions
-        oldest = self._refreshes - LIFETIME
-        self._drop(lambda key: key[1] % BUCKETS in moved or self._entries[key][0] <= oldest)
+        for bucket in set(versions) | set(seen):
+            if seen.get(bucket) != versions.get(bucket):
+                self._moved_at[bucket] = self._refreshes
 
     def forget_all(self) -> None:
         """Drop every entry (the store was cleared behind this process's back)."""
         self._generation += 1
         self._entries.clear()
-
-    def _drop(self, doomed: Callable[[tuple[str, int]], bool]) -> None:
-        for key in [key for key in self._entries if doomed(key)]:
-            del self._entries[key]
