@@ -67,8 +67,9 @@ class ExpiredPurge:
 
 class CachedState:
     """Keeps what this process holds from the store for requests (hobby
-    names, the latest round's number) in step with changes other processes
-    make: a small read or two per run (see :meth:`Store.refresh_cached`)."""
+    names, the latest round's number, users and their answers) in step
+    with changes other processes make: a few small reads per run (see
+    :meth:`Store.refresh_cached`)."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -78,4 +79,4 @@ class CachedState:
         try:
             await self.store.refresh_cached()
         except Exception:
-            logger.exception("refreshing cached hobbies and rounds failed; will retry")
+            logger.exception("refreshing cached hobbies, rounds and users failed; will retry")
