@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from unimatch.store import Store
-from unimatch.store.user_cache import LIFETIME, UserCache
+from unimatch.store.user_cache import BUCKETS, LIFETIME, UserCache
 from unimatch.wiring import CACHE_CHECK_SECONDS
 
 
@@ -103,14 +103,66 @@ async def test_an_entry_is_read_again_after_its_lifetime(store, commands):
 
 
 @pytest.mark.gen_test
-async def test_a_load_that_raced_a_change_is_not_kept(store):
+async def test_a_load_that_raced_a_change_here_is_not_kept(store):
     cache = UserCache(store.db)
     token = cache.token()  # a read of user 5 starts...
-    await cache.changed(5)  # ...a change to user 5 lands...
+    async with cache.changing(5):  # ...a change to user 5 lands...
+        pass
     cache.keep("user", 5, {"_id": 5, "first_name": "old"}, token)  # ...the read ends
     assert cache.get("user", 5) is None
     cache.keep("user", 5, {"_id": 5, "first_name": "new"}, cache.token())
     assert cache.get("user", 5) == {"_id": 5, "first_name": "new"}
+
+
+@pytest.mark.gen_test
+async def test_a_load_that_raced_a_change_elsewhere_is_not_used(store, elsewhere):
+    """The read began before the other process's change; the refresh that
+    learns of the change comes before the read ends."""
+    cache = UserCache(store.db)
+    await cache.refresh()
+    token = cache.token()
+    async with UserCache(elsewhere.db).changing(5):  # what another process's write does
+        pass
+    await cache.refresh()
+    cache.keep("user", 5, {"_id": 5, "first_name": "old"}, token)
+    assert cache.get("user", 5) is None
+    cache.keep("user", 5 + BUCKETS, {"_id": 5 + BUCKETS}, token)  # same bucket, same rule
+    assert cache.get("user", 5 + BUCKETS) is None
+    cache.keep("user", 6, {"_id": 6}, token)  # another bucket: kept
+    assert cache.get("user", 6) == {"_id": 6}
+
+
+@pytest.mark.gen_test
+async def test_a_failed_write_is_announced_all_the_same(store, elsewhere):
+    """A write that raised may have landed (a connection lost after the
+    server applied it): the other processes are told anyway."""
+    ann = await _user(store)
+    await elsewhere.refresh_cached()
+    assert (await elsewhere.users.get(ann["_id"]))["first_name"] == "Анна"
+    with pytest.raises(ConnectionError):
+        async with UserCache(store.db).changing(ann["_id"]):
+            # The write lands, then the writer loses the connection.
+            await store.db["users"].update_one({"_id": ann["_id"]},
+                                               {"$set": {"first_name": "Аня"}})
+            raise ConnectionError("lost after the write")
+    await elsewhere.refresh_cached()
+    assert (await elsewhere.users.get(ann["_id"]))["first_name"] == "Аня"
+
+
+@pytest.mark.gen_test
+async def test_nothing_kept_is_used_while_refreshes_fail(store):
+    """A process out of touch with the store (no refresh for a while)
+    cannot know what changed elsewhere: it reads the store meanwhile."""
+    cache = UserCache(store.db, silence=0.2)
+    cache.keep("user", 5, {"_id": 5}, cache.token())
+    assert cache.get("user", 5) == {"_id": 5}  # never refreshed: only its own changes count
+    await cache.refresh()
+    cache.keep("user", 5, {"_id": 5}, cache.token())
+    assert cache.get("user", 5) == {"_id": 5}
+    await asyncio.sleep(0.3)
+    assert cache.get("user", 5) is None
+    await cache.refresh()
+    assert cache.get("user", 5) == {"_id": 5}
 
 
 @pytest.mark.gen_test
@@ -142,6 +194,9 @@ async def test_sessions_ended_elsewhere_end_here_within_a_check(api, realtime, c
     assert (await api.get("/auth/users/me/", token=token))[0] == 200
     await elsewhere.users.set_password(registered["user"]["id"], "$2b$04$y",
                                        clock.timestamp() + 1)
+    # Issuing tokens reads the user afresh: refused at once.
+    status, body = await api.post("/api/token/refresh/", {"refresh": registered["refresh"]})
+    assert (status, body["code"]) == (401, "token_not_valid")
     for _ in range(int(10 * CACHE_CHECK_SECONDS) + 50):
         status, body = await api.get("/auth/users/me/", token=token)
         if status != 200:

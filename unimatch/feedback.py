@@ -77,7 +77,8 @@ async def answer_round(store: Store, pair: dict, user_id: int, met: bool, today:
     if not is_open(pair, today):
         raise FeedbackClosed(pair["_id"])
     mine = [p for p in await store.pairs.for_user(user_id) if p["round"] == pair["round"]]
-    earlier = await store.feedback.for_user(user_id)
+    # Fresh: a rating given through another process a moment ago must stay.
+    earlier = await store.feedback.for_user(user_id, fresh=True)
     for each in mine:
         before = earlier.get(each["_id"])
         rating = before["rating"] if met and before is not None and before["met"] else None

@@ -42,7 +42,10 @@ async def authenticate(store: Store, hasher: PasswordHasher, throttle: LoginThro
 async def user_for_access_token(store: Store, tokens: TokenService, token: object) -> dict:
     """The user an access token belongs to; raises :class:`InvalidToken` for
     a bad, expired or wrong-type token or one whose user no longer exists.
-    REST requests and sockets authenticate through this one check."""
+    REST requests and sockets authenticate through this one check, on this
+    process's copy of the user (a password reset made by another process
+    counts here within about a second). Everything that issues tokens
+    reads the user afresh, so a reset can never be outlived by a session."""
     claims = tokens.decode(token, ACCESS)
     user = await store.users.get(claims["user_id"])
     if user is None or not _current(claims, user):
@@ -60,7 +63,7 @@ async def rotate(store: Store, tokens: TokenService, data: dict) -> dict:
     """A new access and refresh token for a valid refresh token, which is
     blacklisted in the same step: a token can be rotated once only."""
     claims = await _valid_refresh(store, tokens, validation.parse_refresh(data))
-    user = await store.users.get(claims["user_id"])
+    user = await store.users.get(claims["user_id"], fresh=True)
     if user is None or not _current(claims, user):
         raise InvalidToken(INVALID)
     await _revoke(store, claims)
@@ -107,7 +110,7 @@ async def refresh_with_grace(store: Store, tokens: TokenService, token: object, 
     the user's sessions ended (password reset), it is refused. Raises
     :class:`InvalidToken`."""
     claims = tokens.decode(token, REFRESH)
-    user = await store.users.get(claims["user_id"])
+    user = await store.users.get(claims["user_id"], fresh=True)
     if user is None or not _current(claims, user):
         raise InvalidToken(INVALID)
     successor = tokens.claims(user["_id"], REFRESH)
@@ -152,7 +155,7 @@ async def verify(store: Store, tokens: TokenService, token: object) -> dict:
     its claims. Raises :class:`InvalidToken` ("Token is invalid" or "Token
     is expired") or :class:`TokenBlacklisted` for a revoked refresh token."""
     claims = tokens.verify(token)
-    user = await store.users.get(claims["user_id"])
+    user = await store.users.get(claims["user_id"], fresh=True)
     # Tokens of a deleted account, or from before its sessions ended (a
     # password reset), are refused everywhere else, so here too.
     if user is None or not _current(claims, user):

@@ -125,9 +125,15 @@ class Store:
         """Bring what this process keeps from the store (hobby names, the
         latest round's number, users and their answers) up to date with
         changes made elsewhere."""
-        await self.hobbies.refresh()
-        await self.rounds.refresh()
-        await self._user_cache.refresh()
+        failed: Exception | None = None
+        # Each on its own: one that fails must not keep the others stale.
+        for refresh in (self.hobbies.refresh, self.rounds.refresh, self._user_cache.refresh):
+            try:
+                await refresh()
+            except Exception as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
     async def drop(self) -> None:
         """Delete this database."""

@@ -37,14 +37,15 @@ class Feedback:
         """Write (or replace) ``user_id``'s answer about ``pair_id``; returns it."""
         doc = {"_id": f"{pair_id}:{user_id}", "user_id": user_id, "pair_id": pair_id,
                "round": round_no, "met": bool(met), "rating": rating, "updated_at": now}
-        await self._col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        await self._cache.changed(user_id)
+        async with self._cache.changing(user_id):
+            await self._col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
         return doc
 
-    async def for_user(self, user_id: int) -> dict[int, dict]:
+    async def for_user(self, user_id: int, fresh: bool = False) -> dict[int, dict]:
         """Every answer ``user_id`` gave, by pair id: kept in this process,
-        else one query, however many pairs (one a week per user keeps it small)."""
-        kept = self._cache.get(_ANSWERS, user_id)
+        else (or ``fresh``: what a new answer is built on) one query,
+        however many pairs (one a week per user keeps it small)."""
+        kept = None if fresh else self._cache.get(_ANSWERS, user_id)
         if kept is None:
             token = self._cache.token()
             kept = {"answers": [doc async for doc in self._col.find({"user_id": user_id})]}

@@ -197,13 +197,10 @@ class Users:
     async def _set(self, user_id: int, changes: dict, *, before: bool = False) -> dict | None:
         """``$set`` on one user under its write lock: the document after the
         write (``before``: as it was), or None when there is no such user."""
-        async with self._writes.hold(user_id):
-            doc = await self._col.find_one_and_update(
+        async with self._writes.hold(user_id), self._cache.changing(user_id):
+            return await self._col.find_one_and_update(
                 {"_id": user_id}, {"$set": changes},
                 return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER)
-        if doc is not None:
-            await self._cache.changed(user_id)
-        return doc
 
     async def participants(self, round_date: str) -> dict[int, frozenset[int]]:
         """Everyone taking part in the round of ``round_date`` (ISO): id to
@@ -285,7 +282,8 @@ class Users:
         link = await self._links.find_one({"_id": chat_id})
         if link is None:
             return None
-        user = await self.get(link["user_id"])
+        # Fresh: a link just made by another process must be seen whole.
+        user = await self.get(link["user_id"], fresh=True)
         # A link written just before a crash may name a user that does not
         # point back to the chat: that is no link.
         return user if user is not None and user.get("chat_id") == chat_id else None
@@ -295,8 +293,7 @@ class Users:
         link = await self._links.find_one_and_delete({"_id": chat_id})
         if link is None:
             return None
-        async with self._writes.hold(link["user_id"]):
+        async with self._writes.hold(link["user_id"]), self._cache.changing(link["user_id"]):
             await self._col.update_one({"_id": link["user_id"], "chat_id": chat_id},
                                        {"$set": {"chat_id": None}})
-        await self._cache.changed(link["user_id"])
         return link["user_id"]
