@@ -1,5 +1,6 @@
 """All MongoDB access. Nothing outside this package imports pymongo."""
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -125,15 +126,14 @@ class Store:
         """Bring what this process keeps from the store (hobby names, the
         latest round's number, users and their answers) up to date with
         changes made elsewhere."""
-        failed: Exception | None = None
-        # Each on its own: one that fails must not keep the others stale.
-        for refresh in (self.hobbies.refresh, self.rounds.refresh, self._user_cache.refresh):
-            try:
-                await refresh()
-            except Exception as exc:
-                failed = failed or exc
-        if failed is not None:
-            raise failed
+        # Side by side, each on its own: one that fails must not keep the
+        # others stale, and a store that does not answer costs one wait
+        # (server selection), not one per part.
+        outcomes = await asyncio.gather(self.hobbies.refresh(), self.rounds.refresh(),
+                                        self._user_cache.refresh(), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def drop(self) -> None:
         """Delete this database."""
