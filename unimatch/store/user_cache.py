@@ -110,11 +110,16 @@ class UserCache:
     def keep(self, kind: str, user_id: int, doc: dict, token: Token) -> None:
         """Keep ``doc``, read from the store after :meth:`token` gave
         ``token``, unless this process changed something in between."""
+        self.keep_bson(kind, user_id, bson.encode(doc), token)
+
+    def keep_bson(self, kind: str, user_id: int, raw: bytes, token: Token) -> None:
+        """:meth:`keep` for a document as the store sent it (BSON): no
+        encoding, which a round's alerts would pay for thousands at once."""
         generation, stamp = token
         if generation != self._generation or self._size <= 0:
             return
         self._kinds.add(kind)
-        self._entries[(kind, user_id)] = (stamp, bson.encode(doc))
+        self._entries[(kind, user_id)] = (stamp, raw)
         self._entries.move_to_end((kind, user_id))
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)

@@ -4,6 +4,9 @@ except through :meth:`Users.credentials`."""
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+import bson
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -24,6 +27,8 @@ NO_PASSWORD = "!"
 _FLAGS = ("is_active_pair", "is_staff")
 #: The user document's kind in the :class:`UserCache`.
 _DOC = "user"
+#: Documents read for the copy come as the store sent them, kept as they are.
+_AS_SENT = CodecOptions(document_class=RawBSONDocument)
 
 
 def email_key(address: str) -> str:
@@ -84,6 +89,7 @@ class Users:
 
     def __init__(self, db: AsyncDatabase, counters: Counters, cache: UserCache):
         self._col = db["users"]
+        self._as_sent = self._col.with_options(codec_options=_AS_SENT)
         self._links = db["telegram_links"]
         self._counters = counters
         self._cache = cache
@@ -239,8 +245,10 @@ class Users:
         if missing:
             token = self._cache.token()
             query = {"_id": missing[0]} if len(missing) == 1 else {"_id": {"$in": missing}}
-            async for doc in self._col.find(query, _NO_SECRETS):
-                self._cache.keep(_DOC, doc["_id"], doc, token)
+            async for sent in self._as_sent.find(query, _NO_SECRETS):
+                raw = bytes(sent.raw)  # its own bytes, never a view of the whole reply
+                doc = bson.decode(raw)
+                self._cache.keep_bson(_DOC, doc["_id"], raw, token)
                 found[doc["_id"]] = _read(doc)
         return found
 
