@@ -67,7 +67,7 @@ async def refresh_outbox_depths(store: Store, metrics: Metrics,
         telegram, mail = await asyncio.wait_for(
             asyncio.gather(store.outbox.waiting(), store.mail.waiting()), timeout)
     except (TimeoutError, StoreUnavailable) as exc:
-        logger.warning("metrics: outbox depths unavailable (%s)", exc or "timed out")
+        logger.warning("metrics: outbox depths unavailable (%s)", str(exc) or "timed out")
         return
     metrics.outbox_waiting("telegram", telegram)
     metrics.outbox_waiting("mail", mail)
